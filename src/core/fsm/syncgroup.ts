@@ -1,0 +1,178 @@
+/**
+ * keepalived vrrp_sync_group: member instances that fail over together.
+ *
+ * - A fault in any member faults the whole group: the other members get a fault from the
+ *   source `sync_group:<name>` (through their own FAULT machinery, so a MASTER member still
+ *   sends its priority-0 advert), and keep it until no member has a fault of its own.
+ * - The group goes MASTER only when every member does: a member whose Master_Down_Timer
+ *   fires (or an owner starting up) waits in BACKUP, timer consumed, until every other
+ *   member is MASTER or waiting too; then all waiting members become MASTER together. An
+ *   accepted advert re-arms the member's timer and so withdraws its wish.
+ * - When one MASTER member leaves MASTER (higher priority seen, reload), every other MASTER
+ *   member goes BACKUP.
+ * - Shutdown for any member stops the whole group (keepalived never stops one member
+ *   alone), each MASTER member sending its own priority-0 advert.
+ *
+ * Like the instance, a group is a JSON value advanced by a pure step function. Group-level
+ * actions (StateChanged, Notify with priority 0, as keepalived's group notify) carry
+ * member null.
+ */
+import type { InstanceState, MasterGate, StepResult } from './instance.js';
+import { createInstance, forceBackup, forceMaster, stepGated } from './instance.js';
+import type { Action, Input, InstanceParams, VrrpState } from './types.js';
+
+export interface SyncGroupState {
+  name: string;
+  /** Member names in configuration order (the order their actions are emitted in). */
+  order: string[];
+  members: Record<string, InstanceState>;
+  /** Derived group state: FAULT if any member is, MASTER if all are, STOP if all are. */
+  state: VrrpState;
+}
+
+export interface GroupAction {
+  /** The member the action belongs to, or null for the group itself. */
+  member: string | null;
+  action: Action;
+}
+
+export interface GroupStepResult {
+  state: SyncGroupState;
+  actions: GroupAction[];
+}
+
+export class SyncGroupError extends Error {
+  readonly code = 'FSM_SYNC_GROUP' as const;
+}
+
+/** The fault source a sync group puts on its members. */
+export function syncFaultSource(group: string): string {
+  return `sync_group:${group}`;
+}
+
+export function createSyncGroup(name: string, params: InstanceParams[]): SyncGroupState {
+  const members: Record<string, InstanceState> = {};
+  const order: string[] = [];
+  for (const p of params) {
+    if (members[p.name]) throw new SyncGroupError(`sync group ${name}: member ${p.name} listed twice`);
+    members[p.name] = createInstance(p);
+    order.push(p.name);
+  }
+  if (order.length === 0) throw new SyncGroupError(`sync group ${name}: no members`);
+  return { name, order, members, state: 'INIT' };
+}
+
+/** A BACKUP member whose Master_Down_Timer fired while the group held it back. */
+export function wantsMaster(s: InstanceState): boolean {
+  return s.state === 'BACKUP' && s.timers.Master_Down_Timer === undefined;
+}
+
+function groupStateOf(order: string[], members: Record<string, InstanceState>): VrrpState {
+  let all = { MASTER: true, STOP: true, INIT: true };
+  for (const n of order) {
+    const st = members[n]!.state;
+    if (st === 'FAULT') return 'FAULT';
+    all = { MASTER: all.MASTER && st === 'MASTER', STOP: all.STOP && st === 'STOP', INIT: all.INIT && st === 'INIT' };
+  }
+  if (all.MASTER) return 'MASTER';
+  if (all.STOP) return 'STOP';
+  if (all.INIT) return 'INIT';
+  return 'BACKUP';
+}
+
+/** Mutable working copy for one group step (the input group is never modified). */
+class Work {
+  readonly members: Record<string, InstanceState>;
+  readonly actions: GroupAction[] = [];
+  constructor(readonly g: SyncGroupState) {
+    this.members = { ...g.members };
+  }
+  apply(name: string, r: StepResult): void {
+    this.members[name] = r.state;
+    for (const action of r.actions) this.actions.push({ member: name, action });
+  }
+  /** Every member other than `name` is MASTER or waiting to be. */
+  canGoMaster(name: string): boolean {
+    return this.g.order.every((n) => {
+      if (n === name) return true;
+      const m = this.members[n]!;
+      return m.state === 'MASTER' || wantsMaster(m);
+    });
+  }
+  gateFor(name: string): MasterGate {
+    return () => this.canGoMaster(name);
+  }
+}
+
+const realFault = (source: string) => (s: InstanceState) => s.faults.some((f) => f !== source);
+
+/** Propagate faults: all members carry the group source while any has a fault of its own. */
+function reconcileFaults(w: Work, now: number): void {
+  const src = syncFaultSource(w.g.name);
+  const anyReal = w.g.order.some((n) => realFault(src)(w.members[n]!));
+  for (const n of w.g.order) {
+    const m = w.members[n]!;
+    if (m.faults.includes(src) !== anyReal) {
+      w.apply(n, stepGated(m, { type: 'FaultChanged', source: src, fault: anyReal }, now, w.gateFor(n)));
+    }
+  }
+}
+
+/** Keep "all MASTER or none". */
+function reconcileMasters(w: Work, before: Record<string, InstanceState>, now: number): void {
+  const order = w.g.order;
+  const left = order.find((n) => before[n]!.state === 'MASTER' && w.members[n]!.state !== 'MASTER');
+  if (left !== undefined) {
+    for (const n of order) {
+      if (w.members[n]!.state === 'MASTER') {
+        w.apply(n, forceBackup(w.members[n]!, now, `sync group ${w.g.name}: ${left} left MASTER`));
+      }
+    }
+    return;
+  }
+  const joined = order.find((n) => before[n]!.state !== 'MASTER' && w.members[n]!.state === 'MASTER');
+  if (joined !== undefined) {
+    for (const n of order) {
+      if (wantsMaster(w.members[n]!)) {
+        w.apply(n, forceMaster(w.members[n]!, now, `sync group ${w.g.name}: ${joined} became MASTER`));
+      }
+    }
+  }
+}
+
+/**
+ * Advance the group by one input for one member at monotonic time `now` (ms). Throws
+ * SyncGroupError for an unknown member (a wiring bug in the caller).
+ */
+export function stepGroup(g: SyncGroupState, member: string, input: Input, now: number): GroupStepResult {
+  const cur = g.members[member];
+  if (!cur) throw new SyncGroupError(`sync group ${g.name}: no member ${member}`);
+  const w = new Work(g);
+  if (input.type === 'Shutdown') {
+    for (const n of g.order) w.apply(n, stepGated(w.members[n]!, input, now, () => false));
+  } else {
+    const before = g.members;
+    w.apply(member, stepGated(cur, input, now, w.gateFor(member)));
+    reconcileFaults(w, now);
+    reconcileMasters(w, before, now);
+  }
+  const state = groupStateOf(g.order, w.members);
+  if (state !== g.state) {
+    w.actions.push({ member: null, action: { type: 'StateChanged', from: g.state, to: state, reason: `sync group ${g.name}` } });
+    if (state !== 'INIT') w.actions.push({ member: null, action: { type: 'Notify', state, priority: 0 } });
+  }
+  return { state: { ...g, members: w.members, state }, actions: w.actions };
+}
+
+/** Feed the same input to every member in order (e.g. Startup at launch). */
+export function stepGroupAll(g: SyncGroupState, input: Input, now: number): GroupStepResult {
+  let state = g;
+  const actions: GroupAction[] = [];
+  for (const n of g.order) {
+    const r = stepGroup(state, n, input, now);
+    state = r.state;
+    actions.push(...r.actions);
+    if (input.type === 'Shutdown') break;
+  }
+  return { state, actions };
+}

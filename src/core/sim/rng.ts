@@ -1,0 +1,16 @@
+/**
+ * Seeded pseudo-random numbers for the simulator (mulberry32: 32-bit state, uniform
+ * floats in [0, 1)). Deterministic: the same seed gives the same run.
+ */
+export type Random = () => number;
+
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,365 @@
+/**
+ * The runtime loop: owns the instances (alone or in sync groups), turns the outside world
+ * into core inputs (packets, timer expiries, link and tracker changes) and executes the
+ * core's actions through a Platform. It makes no protocol decisions of its own.
+ *
+ * Hot path (advert timer -> advert on the wire): scheduler wake -> step() -> SendAdvert
+ * (encoded adverts cached per priority/interval/destination) -> platform.sendVrrp.
+ * Becoming MASTER sends the advert and the first gratuitous ARP / NA synchronously in the
+ * same turn; VIP addition (netlink), notify scripts and the cloud claim are started in
+ * parallel and never delay timers.
+ */
+import { decodeAdvert, encodeAdvert, passAuthData, type DecodeOptions } from '../core/codec/vrrp.js';
+import type { ReceivedPacket, RuntimeHooks, VipSpec, Platform, InstanceConfig } from './runtime-types.js';
+import { createInstance, step, type InstanceState } from '../core/fsm/instance.js';
+import { createSyncGroup, stepGroup, type GroupAction, type SyncGroupState } from '../core/fsm/syncgroup.js';
+import type { Action, Input, InstanceParams, TimerName } from '../core/fsm/types.js';
+import { Scheduler } from './scheduler.js';
+import type { Family } from '../core/ip.js';
+
+export type { InstanceConfig, Platform, RuntimeHooks, VipSpec, ReceivedPacket } from './runtime-types.js';
+
+const VRRP_GROUP: Record<Family, string> = { 4: '224.0.0.18', 6: 'ff02::12' };
+
+/** A schedulable unit: one instance alone, or a sync group of several. */
+interface Unit {
+  readonly name: string;
+  readonly kind: 'INSTANCE' | 'GROUP';
+  member(name: string): InstanceState;
+  step(member: string, input: Input, now: number): GroupAction[];
+}
+
+class SoloUnit implements Unit {
+  readonly kind = 'INSTANCE' as const;
+  constructor(
+    readonly name: string,
+    private s: InstanceState,
+  ) {}
+  member(): InstanceState {
+    return this.s;
+  }
+  step(_member: string, input: Input, now: number): GroupAction[] {
+    const r = step(this.s, input, now);
+    this.s = r.state;
+    return r.actions.map((action) => ({ member: this.name, action }));
+  }
+}
+
+class GroupUnit implements Unit {
+  readonly kind = 'GROUP' as const;
+  constructor(private g: SyncGroupState) {}
+  get name(): string {
+    return this.g.name;
+  }
+  get group(): SyncGroupState {
+    return this.g;
+  }
+  member(name: string): InstanceState {
+    return this.g.members[name]!;
+  }
+  step(member: string, input: Input, now: number): GroupAction[] {
+    const r = stepGroup(this.g, member, input, now);
+    this.g = r.state;
+    return r.actions;
+  }
+}
+
+/** Everything the runtime keeps per instance besides the core state. */
+export class RuntimeInstance {
+  readonly name: string;
+  readonly cfg: InstanceConfig;
+  unit!: Unit;
+  /** Destinations of adverts: the multicast group, or every unicast peer. */
+  readonly dsts: string[];
+  readonly decodeOpts: DecodeOptions;
+  private advertCache = new Map<string, Buffer>();
+  /** Serialises address changes so that add/remove never overtake each other. */
+  addrChain: Promise<void> = Promise.resolve();
+  garpTimers: NodeJS.Timeout[] = [];
+  /** VIPs the runtime believes it has added. */
+  vipsPresent = false;
+  lastTransitionAt: number | undefined;
+  counters = { advertsSent: 0, advertsReceived: 0, garpSent: 0, transitions: 0 };
+
+  constructor(cfg: InstanceConfig) {
+    this.name = cfg.params.name;
+    this.cfg = cfg;
+    const p = cfg.params;
+    this.dsts = p.unicastPeers.length ? [...p.unicastPeers] : [cfg.mcastGroup ?? VRRP_GROUP[p.family]];
+    this.decodeOpts = {
+      v3Forms: cfg.v3ChecksumAsV2 ? ['v2', 'pseudo', 'old-unicast'] : ['pseudo', 'old-unicast'],
+      allowZeroCount: p.vips.length === 0,
+    };
+  }
+
+  get params(): InstanceParams {
+    return this.cfg.params;
+  }
+
+  get state(): InstanceState {
+    return this.unit.member(this.name);
+  }
+
+  /** The encoded advert for one destination, cached (the checksum depends on src/dst). */
+  advert(priority: number, intervalCs: number, dst: string): Buffer {
+    const key = `${priority}/${intervalCs}/${dst}`;
+    let buf = this.advertCache.get(key);
+    if (!buf) {
+      const p = this.params;
+      buf = encodeAdvert(
+        {
+          version: p.version,
+          vrid: p.vrid,
+          priority,
+          addresses: p.vips,
+          intervalCs,
+          family: p.family,
+          authType: p.auth.type === 'pass' ? 1 : 0,
+          authData: p.auth.type === 'pass' ? passAuthData(p.auth.password) : undefined,
+        },
+        {
+          src: p.primaryIp,
+          dst,
+          checksumForm: this.cfg.v3ChecksumAsV2 && p.family === 4 ? 'v2' : 'pseudo',
+          allowZeroCount: p.vips.length === 0,
+        },
+      );
+      if (this.advertCache.size > 64) this.advertCache.clear();
+      this.advertCache.set(key, buf);
+    }
+    return buf;
+  }
+}
+
+function socketKey(family: Family, ifname: string): string {
+  return `${family}/${ifname}`;
+}
+
+export class Runtime {
+  readonly instances = new Map<string, RuntimeInstance>();
+  readonly units = new Map<string, Unit>();
+  /** (family/ifname) -> VRID -> instance, for receive demultiplexing. */
+  private demux = new Map<string, Map<number, RuntimeInstance>>();
+  /** Drops before an instance is known (no instance for the VRID, undecodable header). */
+  readonly globalDrops = new Map<string, number>();
+  private stopping = false;
+
+  constructor(
+    readonly platform: Platform,
+    readonly scheduler: Scheduler,
+    readonly hooks: RuntimeHooks,
+  ) {}
+
+  /** Register instances and sync groups; nothing runs until start(). */
+  configure(instances: InstanceConfig[], groups: Array<{ name: string; members: string[] }>): void {
+    for (const cfg of instances) {
+      const ri = new RuntimeInstance(cfg);
+      this.instances.set(ri.name, ri);
+      const key = socketKey(cfg.params.family, cfg.params.ifname);
+      let byVrid = this.demux.get(key);
+      if (!byVrid) this.demux.set(key, (byVrid = new Map()));
+      byVrid.set(cfg.params.vrid, ri);
+    }
+    const grouped = new Set<string>();
+    for (const g of groups) {
+      const members = g.members.filter((m) => this.instances.has(m));
+      if (!members.length) continue;
+      const unit = new GroupUnit(createSyncGroup(g.name, members.map((m) => this.instances.get(m)!.params)));
+      this.units.set(`group:${g.name}`, unit);
+      for (const m of members) {
+        this.instances.get(m)!.unit = unit;
+        grouped.add(m);
+      }
+    }
+    for (const ri of this.instances.values()) {
+      if (grouped.has(ri.name)) continue;
+      const unit = new SoloUnit(ri.name, createInstance(ri.params));
+      ri.unit = unit;
+      this.units.set(`instance:${ri.name}`, unit);
+    }
+  }
+
+  /** Send Startup to every instance (INIT -> BACKUP / MASTER / FAULT). */
+  start(): void {
+    for (const ri of this.instances.values()) {
+      const faults = ri.cfg.initialFaults ?? [];
+      for (const source of faults) this.input(ri.name, { type: 'FaultChanged', source, fault: true });
+      if (ri.cfg.initialAdjustment) this.input(ri.name, { type: 'PriorityChanged', adjustment: ri.cfg.initialAdjustment });
+      this.input(ri.name, { type: 'Startup' });
+    }
+  }
+
+  /** Feed one input to an instance (through its sync group if it has one) and run the actions. */
+  input(name: string, input: Input): void {
+    const ri = this.instances.get(name);
+    if (!ri) return;
+    const actions = ri.unit.step(name, input, this.scheduler.now());
+    for (const ga of actions) this.execute(ri.unit, ga);
+  }
+
+  /** A packet from a VRRP socket. */
+  receive(pkt: ReceivedPacket): void {
+    const buf = pkt.payload;
+    const byVrid = this.demux.get(socketKey(pkt.meta.family, pkt.meta.ifname));
+    const ri = buf.length >= 2 ? byVrid?.get(buf[1]!) : undefined;
+    if (!ri) {
+      this.countGlobalDrop(buf.length < 2 ? 'length' : 'vrid');
+      return;
+    }
+    const d = decodeAdvert(buf, pkt.meta, ri.decodeOpts);
+    if (!d.ok) {
+      this.hooks.onDrop(ri.name, d.reason, d.detail);
+      return;
+    }
+    ri.counters.advertsReceived++;
+    this.hooks.onAdvertReceived?.(ri.name);
+    this.input(ri.name, { type: 'AdvertReceived', meta: pkt.meta, advert: d.advert });
+  }
+
+  private countGlobalDrop(reason: string): void {
+    this.globalDrops.set(reason, (this.globalDrops.get(reason) ?? 0) + 1);
+    this.hooks.onDrop(null, reason === 'length' ? 'length' : 'vrid', 'no instance for this VRID on this interface');
+  }
+
+  /** Graceful stop: every instance gets Shutdown; resolves when VIP removal and notify_stop are done. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    for (const unit of this.units.values()) {
+      const first = unit instanceof GroupUnit ? unit.group.order[0]! : unit.name;
+      const actions = unit.step(first, { type: 'Shutdown' }, this.scheduler.now());
+      for (const ga of actions) this.execute(unit, ga);
+    }
+    for (const ri of this.instances.values()) {
+      for (const t of ri.garpTimers) clearTimeout(t);
+      ri.garpTimers = [];
+    }
+    await Promise.allSettled([...this.instances.values()].map((ri) => ri.addrChain));
+    await this.hooks.onIdle?.();
+  }
+
+  private timerKey(ri: RuntimeInstance, timer: TimerName): string {
+    return `${ri.name}\u0000${timer}`;
+  }
+
+  private execute(unit: Unit, ga: GroupAction): void {
+    if (ga.member === null) {
+      // Group-level actions (a sync group's own transition and notify).
+      const a = ga.action;
+      if (a.type === 'StateChanged') this.hooks.onGroupTransition?.(unit.name, a.from, a.to, a.reason);
+      else if (a.type === 'Notify') this.hooks.onNotify({ kind: 'GROUP', name: unit.name }, a.state, a.priority);
+      return;
+    }
+    const ri = this.instances.get(ga.member);
+    if (ri) this.executeFor(ri, ga.action);
+  }
+
+  private executeFor(ri: RuntimeInstance, a: Action): void {
+    switch (a.type) {
+      case 'SendAdvert':
+        for (const dst of ri.dsts) {
+          this.platform.sendVrrp(ri, ri.advert(a.priority, a.intervalCs, dst), dst);
+        }
+        ri.counters.advertsSent++;
+        this.hooks.onAdvertSent?.(ri.name, a.priority);
+        return;
+      case 'ArmTimer': {
+        const timer = a.timer;
+        this.scheduler.set(this.timerKey(ri, timer), a.at, () => this.input(ri.name, { type: 'TimerFired', timer }));
+        return;
+      }
+      case 'CancelTimer':
+        this.scheduler.cancel(this.timerKey(ri, a.timer));
+        return;
+      case 'AddVips':
+        this.changeAddresses(ri, true);
+        return;
+      case 'RemoveVips':
+        this.changeAddresses(ri, false);
+        return;
+      case 'SendGarp':
+        this.sendGarps(ri, a.burst);
+        return;
+      case 'Notify':
+        this.hooks.onNotify({ kind: 'INSTANCE', name: ri.name }, a.state, a.priority);
+        return;
+      case 'ClaimVip':
+        this.hooks.onCloud?.(ri.name, 'claim');
+        return;
+      case 'ReleaseVip':
+        this.hooks.onCloud?.(ri.name, 'release');
+        return;
+      case 'SetForwarding':
+        this.platform.setForwarding(ri, a.enabled).catch((err: unknown) => this.hooks.onError(ri.name, 'forwarding', err));
+        return;
+      case 'StateChanged':
+        ri.counters.transitions++;
+        ri.lastTransitionAt = this.scheduler.now();
+        if (a.to !== 'MASTER') this.cancelGarps(ri);
+        this.hooks.onTransition(ri.name, a.from, a.to, a.reason, ri.state.priority);
+        return;
+      case 'AdvertDropped':
+        this.hooks.onDrop(ri.name, a.reason, a.detail);
+        return;
+    }
+  }
+
+  private allVips(ri: RuntimeInstance): VipSpec[] {
+    return [...ri.cfg.vips, ...ri.cfg.excludedVips];
+  }
+
+  private changeAddresses(ri: RuntimeInstance, add: boolean): void {
+    ri.vipsPresent = add;
+    const vips = this.allVips(ri);
+    ri.addrChain = ri.addrChain
+      .then(() => (add ? this.platform.addAddresses(vips) : this.platform.removeAddresses(vips)))
+      .catch((err: unknown) => this.hooks.onError(ri.name, add ? 'add-vips' : 'remove-vips', err));
+  }
+
+  /**
+   * keepalived: garp_master_repeat frames per VIP, vrrp_garp_interval / vrrp_gna_interval
+   * apart. The first frame of every VIP goes out now, in the same turn as the advert.
+   */
+  private sendGarps(ri: RuntimeInstance, burst: string): void {
+    const vips = this.allVips(ri).filter((v) => !v.noGarp);
+    if (!vips.length) return;
+    const repeat = burst === 'reply' ? 1 : Math.max(1, ri.cfg.garpRepeat);
+    const gap = vips[0]!.family === 6 ? ri.cfg.gnaIntervalMs : ri.cfg.garpIntervalMs;
+    const sendRound = (): void => {
+      for (const v of vips) {
+        try {
+          this.platform.sendGarp(ri, v);
+          ri.counters.garpSent++;
+        } catch (err) {
+          this.hooks.onError(ri.name, 'garp', err);
+        }
+      }
+      this.hooks.onGarpSent?.(ri.name, vips.length);
+    };
+    if (gap <= 0) {
+      for (let i = 0; i < repeat; i++) sendRound();
+      return;
+    }
+    sendRound();
+    for (let i = 1; i < repeat; i++) {
+      const t = setTimeout(() => {
+        ri.garpTimers = ri.garpTimers.filter((x) => x !== t);
+        if (!this.stopping && ri.state.state === 'MASTER') sendRound();
+      }, i * gap);
+      ri.garpTimers.push(t);
+    }
+  }
+
+  private cancelGarps(ri: RuntimeInstance): void {
+    for (const t of ri.garpTimers) clearTimeout(t);
+    ri.garpTimers = [];
+  }
+
+  /** A one-line summary for systemd STATUS= and logs. */
+  summary(): string {
+    const counts: Record<string, number> = {};
+    for (const ri of this.instances.values()) counts[ri.state.state] = (counts[ri.state.state] ?? 0) + 1;
+    return Object.entries(counts)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ');
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Retry timing for cloud claims: exponential backoff with full jitter
+ * (delay = random() * min(cap, base * 2^(n-1)) before retry n), never shorter than a
+ * server's Retry-After (capped so a bogus header cannot park a claim for hours).
+ */
+import { CloudApiError, CloudError } from './errors.js';
+
+export interface RetryPolicy {
+  /** First backoff ceiling (ms). */
+  baseMs: number;
+  /** Largest backoff ceiling (ms). */
+  capMs: number;
+  /** Largest Retry-After honoured (ms). */
+  maxRetryAfterMs: number;
+  /** Give up after this long (ms); Infinity (default) retries until success or cancellation. */
+  maxElapsedMs: number;
+  /** Give up after this many retries (cloud_provider `retries`); Infinity by default. */
+  maxRetries: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  baseMs: 250,
+  capMs: 30_000,
+  maxRetryAfterMs: 120_000,
+  maxElapsedMs: Infinity,
+  maxRetries: Infinity,
+};
+
+/** Full-jitter backoff before retry number `retry` (1 = the first retry). */
+export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(retry - 1, 52));
+  return random() * ceiling;
+}
+
+/** The delay before the next attempt, honouring the error's Retry-After. */
+export function retryDelay(err: unknown, retry: number, policy: RetryPolicy, random: () => number): number {
+  const jittered = backoffDelay(retry, policy, random);
+  const after = err instanceof CloudApiError ? err.retryAfterMs : undefined;
+  if (after === undefined) return jittered;
+  return Math.max(jittered, Math.min(after, policy.maxRetryAfterMs));
+}
+
+export function isRetryableError(err: unknown): boolean {
+  return err instanceof CloudError && err.retryable;
+}

@@ -1,0 +1,261 @@
+/**
+ * Huawei Cloud VIP claim. On Huawei Cloud the VIP port's allowed_address_pairs list the
+ * fixed IPs of the server NICs allowed to use the VIP (the reverse of plain OpenStack):
+ *  - exclusive: the list becomes exactly [this NIC's fixed IP];
+ *  - shared:    this NIC's fixed IP is merged into the list (at most maxNicsPerVip NICs).
+ * Every claim reads first (nothing is written when the state is already right), writes
+ * the whole list with PUT, and verifies by reading the port back.
+ * Optionally, once per NIC, source/destination checking is turned off by adding the
+ * 1.1.1.1/0 pair to the NIC's own port (idempotent).
+ */
+import { canonicalIp, familyOf } from '../../core/ip.js';
+import { CloudApiError, CloudError } from '../errors.js';
+import { AkSkCredentialProvider } from '../credentials.js';
+import { configSecret, DEFAULT_MAX_NICS_PER_VIP, withoutSecrets, type CloudProviderConfig, type CloudVip } from '../config.js';
+import type { CloudEventSink } from '../events.js';
+import { canonicalPair, hasPair, pairAddresses, pairsWithout, sameSet, SOURCE_CHECK_OFF, type AddressPair, type Port } from '../ports.js';
+import type { ClaimResult, CloudProvider, ReleaseResult, VipHolder, VipStatus } from '../provider.js';
+import { findNic, findVipPort, type NicInfo } from './discovery.js';
+import { MetadataClient } from './metadata.js';
+import { VpcClient } from './vpc.js';
+
+export interface HuaweiCloudProviderOptions {
+  config: CloudProviderConfig;
+  credentials?: AkSkCredentialProvider;
+  metadata?: MetadataClient;
+  events?: CloudEventSink;
+  /** Read once, at construction, for HUAWEICLOUD_SDK_* (default process.env); not kept. */
+  env?: NodeJS.ProcessEnv;
+  /** Signing clock, for tests. */
+  signingNow?: () => Date;
+}
+
+interface Discovered {
+  nic: NicInfo;
+  vipPortId: string;
+}
+
+export class HuaweiCloudProvider implements CloudProvider {
+  readonly type = 'huaweicloud' as const;
+  readonly name: string;
+  readonly metadata: MetadataClient;
+  readonly credentials: AkSkCredentialProvider;
+  private vpcClient: Promise<VpcClient> | undefined;
+  private readonly discovered = new Map<string, Discovered>();
+  private readonly sourceCheckDone = new Set<string>();
+
+  private readonly opts: Omit<HuaweiCloudProviderOptions, 'env'>;
+
+  constructor(options: HuaweiCloudProviderOptions) {
+    const { env, ...opts } = options;
+    // Secrets from the configuration go into Secret; the kept config has none.
+    const cfg = withoutSecrets(opts.config);
+    this.opts = { ...opts, config: cfg };
+    const ak = configSecret(opts.config.accessKey);
+    const sk = configSecret(opts.config.secretKey);
+    this.name = cfg.name;
+    this.metadata =
+      opts.metadata ??
+      new MetadataClient({ ...(cfg.metadataUrl ? { baseUrl: cfg.metadataUrl } : {}), timeoutMs: cfg.requestTimeoutMs, events: opts.events });
+    this.credentials =
+      opts.credentials ??
+      new AkSkCredentialProvider({
+        ...(ak || sk ? { inline: { ...(ak ? { ak } : {}), ...(sk ? { sk } : {}) } } : {}),
+        ...(cfg.credentialsFile ? { file: cfg.credentialsFile } : {}),
+        ...(env ? { env } : {}),
+        metadata: this.metadata,
+      });
+  }
+
+  /** The VPC client, built once the project and endpoint are known. */
+  vpc(signal?: AbortSignal): Promise<VpcClient> {
+    if (!this.vpcClient) {
+      this.vpcClient = this.buildVpc(signal);
+      this.vpcClient.catch(() => (this.vpcClient = undefined));
+    }
+    return this.vpcClient;
+  }
+
+  private async buildVpc(signal?: AbortSignal): Promise<VpcClient> {
+    const cfg = this.opts.config;
+    let projectId = cfg.projectId;
+    let region = cfg.region;
+    if (!projectId) projectId = (await this.credentials.get(signal)).projectId;
+    if (!projectId || (!cfg.endpoint && !region)) {
+      const md = await this.metadata.metaData(signal);
+      projectId ??= md.project_id;
+      // The metadata has no region; an availability zone is the region plus a letter.
+      if (!region && md.availability_zone) region = md.availability_zone.replace(/[a-z]$/, '');
+    }
+    if (!projectId) throw new CloudError('CONFIG_INVALID', `cloud_provider ${this.name}: no project_id (config, credentials or metadata)`);
+    const endpoint = cfg.endpoint ?? (region ? `https://vpc.${region}.myhuaweicloud.com` : undefined);
+    if (!endpoint) throw new CloudError('CONFIG_INVALID', `cloud_provider ${this.name}: set region or endpoint`);
+    return new VpcClient({
+      endpoint,
+      projectId,
+      credentials: this.credentials,
+      api: cfg.apiVersion ?? 'v2.0',
+      timeoutMs: cfg.requestTimeoutMs,
+      events: this.opts.events,
+      ...(this.opts.signingNow ? { now: this.opts.signingNow } : {}),
+    });
+  }
+
+  private family(vip: CloudVip): 4 | 6 {
+    const f = familyOf(vip.address);
+    if (!f) throw new CloudError('CONFIG_INVALID', `cloud_vip address ${vip.address} is not an IP address`);
+    return f;
+  }
+
+  /** Discover (once per VIP) this node's NIC and the VIP port. */
+  async discover(vip: CloudVip, signal?: AbortSignal): Promise<Discovered> {
+    const key = `${vip.address}|${vip.vipPortId ?? ''}|${vip.nicPortId ?? ''}|${vip.interfaceMac ?? ''}`;
+    const hit = this.discovered.get(key);
+    if (hit) return hit;
+    const vpc = await this.vpc(signal);
+    const nic = await findNic(
+      vpc,
+      this.metadata,
+      { family: this.family(vip), ...(vip.nicPortId ? { nicPortId: vip.nicPortId } : {}), ...(vip.interfaceMac ? { interfaceMac: vip.interfaceMac } : {}) },
+      signal,
+    );
+    const vipPort = await findVipPort(
+      vpc,
+      { address: vip.address, ...(vip.vipPortId ? { vipPortId: vip.vipPortId } : {}), ...(nic.networkId ? { networkId: nic.networkId } : {}) },
+      signal,
+    );
+    const d = { nic, vipPortId: vipPort.id };
+    this.discovered.set(key, d);
+    return d;
+  }
+
+  /** Forget discovered ports (after a 404: a port was replaced). */
+  forget(): void {
+    this.discovered.clear();
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof CloudApiError && err.status === 404) this.forget();
+      throw err;
+    }
+  }
+
+  /** Add the 1.1.1.1/0 pair to this NIC's port unless it is there (once per process). */
+  async disableSourceCheck(nic: NicInfo, signal?: AbortSignal): Promise<boolean> {
+    if (this.sourceCheckDone.has(nic.portId)) return false;
+    const vpc = await this.vpc(signal);
+    const port = await vpc.getPort(nic.portId, signal);
+    let changed = false;
+    if (!hasPair(port, SOURCE_CHECK_OFF)) {
+      await vpc.setAddressPairs(nic.portId, [...(port.allowed_address_pairs ?? []), { ip_address: SOURCE_CHECK_OFF }], signal);
+      const back = await vpc.getPort(nic.portId, signal);
+      if (!hasPair(back, SOURCE_CHECK_OFF)) {
+        throw new CloudError('VERIFY_MISMATCH', `port ${nic.portId}: ${SOURCE_CHECK_OFF} pair missing after update`, { retryable: true });
+      }
+      changed = true;
+    }
+    this.sourceCheckDone.add(nic.portId);
+    return changed;
+  }
+
+  private wanted(vip: CloudVip, port: Port, nicIp: string): AddressPair[] {
+    if (vip.mode === 'exclusive') return [{ ip_address: nicIp }];
+    const current = port.allowed_address_pairs ?? [];
+    if (hasPair(port, nicIp)) return current;
+    const limit = this.opts.config.maxNicsPerVip ?? DEFAULT_MAX_NICS_PER_VIP;
+    if (current.length + 1 > limit) {
+      throw new CloudError(
+        'VIP_PAIR_LIMIT',
+        `VIP ${vip.address} (port ${port.id}) is already bound to ${current.length} NICs (${pairAddresses(port).join(', ')}); ` +
+          `adding ${nicIp} would exceed the limit of ${limit} NICs per virtual IP`,
+      );
+    }
+    return [...current, { ip_address: nicIp }];
+  }
+
+  private verify(vip: CloudVip, port: Port, nicIp: string): void {
+    const ok = vip.mode === 'exclusive' ? sameSet(pairAddresses(port), [canonicalPair(nicIp)]) : hasPair(port, nicIp);
+    if (!ok) {
+      throw new CloudError(
+        'VERIFY_MISMATCH',
+        `VIP port ${port.id} reads back allowed_address_pairs [${pairAddresses(port).join(', ')}], expected ${
+          vip.mode === 'exclusive' ? `only ${nicIp}` : `to include ${nicIp}`
+        }`,
+        { retryable: true },
+      );
+    }
+  }
+
+  async claim(vip: CloudVip, signal: AbortSignal): Promise<ClaimResult> {
+    return this.guard(async () => {
+      const { nic, vipPortId } = await this.discover(vip, signal);
+      if (vip.disableSourceCheck) await this.disableSourceCheck(nic, signal);
+      const vpc = await this.vpc(signal);
+      const port = await vpc.getPort(vipPortId, signal);
+      const want = this.wanted(vip, port, nic.ip);
+      const changed = !sameSet(pairAddresses(port), want.map((p) => canonicalPair(p.ip_address)));
+      let back = port;
+      if (changed) {
+        await vpc.setAddressPairs(vipPortId, want, signal);
+        back = await vpc.getPort(vipPortId, signal);
+      }
+      this.verify(vip, back, nic.ip);
+      return { vip: vip.address, changed, portId: vipPortId, nicPortId: nic.portId, nicIp: nic.ip, holders: pairAddresses(back) };
+    });
+  }
+
+  async release(vip: CloudVip, signal: AbortSignal): Promise<ReleaseResult> {
+    return this.guard(async () => {
+      const { nic, vipPortId } = await this.discover(vip, signal);
+      const vpc = await this.vpc(signal);
+      const port = await vpc.getPort(vipPortId, signal);
+      if (!hasPair(port, nic.ip)) return { vip: vip.address, changed: false, holders: pairAddresses(port) };
+      await vpc.setAddressPairs(vipPortId, pairsWithout(port, nic.ip), signal);
+      const back = await vpc.getPort(vipPortId, signal);
+      if (hasPair(back, nic.ip)) {
+        throw new CloudError('VERIFY_MISMATCH', `VIP port ${vipPortId} still lists ${nic.ip} after release`, { retryable: true });
+      }
+      return { vip: vip.address, changed: true, holders: pairAddresses(back) };
+    });
+  }
+
+  async status(vip: CloudVip, signal: AbortSignal): Promise<VipStatus> {
+    const { nic, vipPortId } = await this.discover(vip, signal);
+    const vpc = await this.vpc(signal);
+    const port = await vpc.getPort(vipPortId, signal);
+    const holders: VipHolder[] = [];
+    for (const ip of pairAddresses(port)) {
+      const h: VipHolder = { ip, self: ip === canonicalPair(nic.ip) };
+      if (familyOf(ip)) {
+        const owners = await vpc.portsByFixedIp(canonicalIp(ip), signal);
+        const owner = owners.find((p) => p.network_id === port.network_id) ?? owners[0];
+        if (owner) {
+          h.portId = owner.id;
+          if (owner.device_id) h.deviceId = owner.device_id;
+        }
+      }
+      holders.push(h);
+    }
+    const eips = await vpc.publicIpsOfPort(vipPortId, signal);
+    return {
+      vip: vip.address,
+      provider: this.name,
+      type: this.type,
+      vipPortId,
+      nicPortId: nic.portId,
+      nicIp: nic.ip,
+      holders,
+      heldByThisNode: holders.some((h) => h.self),
+      eips: eips.map((e) => ({
+        id: e.id,
+        address: e.public_ip_address,
+        ...(e.port_id ? { portId: e.port_id } : {}),
+        ...(e.private_ip_address ? { fixedIp: e.private_ip_address } : {}),
+        ...(e.status ? { status: e.status } : {}),
+      })),
+    };
+  }
+}

@@ -4,6 +4,7 @@
  *   -t/--config-test     check the configuration, print diagnostics, exit (see docs/config.md)
  *   -n/--dont-fork, -l/--log-console, -D/--log-detail, -p/--pid FILE, -i/--config-id ID
  *   --dump-config        print the resolved model as JSON (secrets redacted)
+ *   status [--json], cloud status   subcommands (src/cli-commands.ts)
  * Without -t or --dump-config the daemon runs (src/daemon.ts, loaded lazily).
  */
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
@@ -78,6 +79,11 @@ async function defaultLoadDaemon(): Promise<RunDaemon | undefined> {
 export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
   const out = deps.stdout ?? ((s: string) => void process.stdout.write(s));
   const err = deps.stderr ?? ((s: string) => void process.stderr.write(s));
+  if (argv[0] === 'status' || argv[0] === 'cloud') {
+    const cmds = await import('./cli-commands.js');
+    const io = { out, err };
+    return argv[0] === 'status' ? cmds.statusCommand(argv.slice(1), io) : cmds.cloudCommand(argv.slice(1), io);
+  }
   let usageError: string | undefined;
   let helpShown = false;
   const parser = yargs(argv)

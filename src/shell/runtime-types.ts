@@ -6,6 +6,7 @@ import type { PacketMeta } from '../core/codec/types.js';
 import type { DropReason } from '../core/codec/errors.js';
 import type { InstanceParams, NotifyState, VrrpState } from '../core/fsm/types.js';
 import type { Family } from '../core/ip.js';
+import type { VipSpec as NetVipSpec } from './net/addresses.js';
 
 /** One virtual_ipaddress line, resolved. */
 export interface VipSpec {
@@ -18,6 +19,8 @@ export interface VipSpec {
   brd?: string;
   /** No gratuitous ARP / NA for this address (e.g. host scope). */
   noGarp?: boolean;
+  /** The full `ip address` options of the line (peer, nodad, ...), when known. */
+  net?: NetVipSpec;
 }
 
 /** Everything the runtime needs for one instance. */
@@ -68,7 +71,7 @@ export interface RuntimeHooks {
   /** instance null: dropped before an instance was known (unknown VRID, runt). */
   onDrop(instance: string | null, reason: DropReason, detail: string): void;
   onAdvertSent?(instance: string, priority: number): void;
-  onAdvertReceived?(instance: string): void;
+  onAdvertReceived?(instance: string, priority: number): void;
   onGarpSent?(instance: string, count: number): void;
   onNotify(target: { kind: 'INSTANCE' | 'GROUP'; name: string }, state: NotifyState, priority: number): void;
   onCloud?(instance: string, op: 'claim' | 'release'): void;

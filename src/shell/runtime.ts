@@ -67,11 +67,11 @@ class GroupUnit implements Unit {
 /** Everything the runtime keeps per instance besides the core state. */
 export class RuntimeInstance {
   readonly name: string;
-  readonly cfg: InstanceConfig;
+  cfg: InstanceConfig;
   unit!: Unit;
   /** Destinations of adverts: the multicast group, or every unicast peer. */
-  readonly dsts: string[];
-  readonly decodeOpts: DecodeOptions;
+  dsts: string[] = [];
+  decodeOpts: DecodeOptions = {};
   private advertCache = new Map<string, Buffer>();
   /** Serialises address changes so that add/remove never overtake each other. */
   addrChain: Promise<void> = Promise.resolve();
@@ -84,12 +84,25 @@ export class RuntimeInstance {
   constructor(cfg: InstanceConfig) {
     this.name = cfg.params.name;
     this.cfg = cfg;
+    this.setConfig(cfg);
+  }
+
+  /** (Re)derive everything that follows from the configuration. */
+  setConfig(cfg: InstanceConfig): void {
+    this.cfg = cfg;
     const p = cfg.params;
     this.dsts = p.unicastPeers.length ? [...p.unicastPeers] : [cfg.mcastGroup ?? VRRP_GROUP[p.family]];
     this.decodeOpts = {
       v3Forms: cfg.v3ChecksumAsV2 ? ['v2', 'pseudo', 'old-unicast'] : ['pseudo', 'old-unicast'],
       allowZeroCount: p.vips.length === 0,
     };
+    this.advertCache.clear();
+  }
+
+  /** Identity for reload matching: (VRID, family, interface). */
+  get identity(): string {
+    const p = this.cfg.params;
+    return identityOf(p);
   }
 
   get params(): InstanceParams {
@@ -131,6 +144,25 @@ export class RuntimeInstance {
   }
 }
 
+export function identityOf(p: InstanceParams): string {
+  return `${p.vrid}/${p.family}/${p.ifname}`;
+}
+
+export interface GroupSpec {
+  name: string;
+  members: string[];
+}
+
+export interface ReloadReport {
+  kept: string[];
+  added: string[];
+  removed: string[];
+}
+
+function vipKey(v: VipSpec): string {
+  return `${v.address}/${v.prefixLen}%${v.dev}`;
+}
+
 function socketKey(family: Family, ifname: string): string {
   return `${family}/${ifname}`;
 }
@@ -151,7 +183,12 @@ export class Runtime {
   ) {}
 
   /** Register instances and sync groups; nothing runs until start(). */
-  configure(instances: InstanceConfig[], groups: Array<{ name: string; members: string[] }>): void {
+  configure(instances: InstanceConfig[], groups: GroupSpec[]): void {
+    this.addInstances(instances, groups);
+  }
+
+  private addInstances(instances: InstanceConfig[], groups: GroupSpec[]): RuntimeInstance[] {
+    const added: RuntimeInstance[] = [];
     for (const cfg of instances) {
       const ri = new RuntimeInstance(cfg);
       this.instances.set(ri.name, ri);
@@ -159,10 +196,12 @@ export class Runtime {
       let byVrid = this.demux.get(key);
       if (!byVrid) this.demux.set(key, (byVrid = new Map()));
       byVrid.set(cfg.params.vrid, ri);
+      added.push(ri);
     }
+    const names = new Set(added.map((ri) => ri.name));
     const grouped = new Set<string>();
     for (const g of groups) {
-      const members = g.members.filter((m) => this.instances.has(m));
+      const members = g.members.filter((m) => names.has(m));
       if (!members.length) continue;
       const unit = new GroupUnit(createSyncGroup(g.name, members.map((m) => this.instances.get(m)!.params)));
       this.units.set(`group:${g.name}`, unit);
@@ -171,22 +210,118 @@ export class Runtime {
         grouped.add(m);
       }
     }
-    for (const ri of this.instances.values()) {
+    for (const ri of added) {
       if (grouped.has(ri.name)) continue;
       const unit = new SoloUnit(ri.name, createInstance(ri.params));
       ri.unit = unit;
       this.units.set(`instance:${ri.name}`, unit);
     }
+    return added;
+  }
+
+  private startInstance(ri: RuntimeInstance): void {
+    for (const source of ri.cfg.initialFaults ?? []) this.input(ri.name, { type: 'FaultChanged', source, fault: true });
+    if (ri.cfg.initialAdjustment) this.input(ri.name, { type: 'PriorityChanged', adjustment: ri.cfg.initialAdjustment });
+    this.input(ri.name, { type: 'Startup' });
+  }
+
+  /** Which group (by name and member identities) an instance belongs to, '' when alone. */
+  private static groupKeys(configs: InstanceConfig[], groups: GroupSpec[]): Map<string, string> {
+    const byName = new Map(configs.map((c) => [c.params.name, c]));
+    const out = new Map<string, string>();
+    for (const c of configs) out.set(c.params.name, '');
+    for (const g of groups) {
+      const members = g.members.filter((m) => byName.has(m));
+      const key = `${g.name}:${members.map((m) => identityOf(byName.get(m)!.params)).sort().join(',')}`;
+      for (const m of members) out.set(m, key);
+    }
+    return out;
+  }
+
+  private currentGroups(): GroupSpec[] {
+    const out: GroupSpec[] = [];
+    for (const u of this.units.values()) if (u instanceof GroupUnit) out.push({ name: u.name, members: [...u.group.order] });
+    return out;
+  }
+
+  /**
+   * SIGHUP: instances matched old-to-new by (VRID, family, interface) and name keep their
+   * state (the core gets Reload); a MASTER's VIP list is diffed, never flapped. Instances
+   * gone from the file stop cleanly; new ones start. An instance whose sync group changed
+   * is restarted with its group.
+   */
+  reload(configs: InstanceConfig[], groups: GroupSpec[]): ReloadReport {
+    const now = () => this.scheduler.now();
+    const oldKeys = Runtime.groupKeys(
+      [...this.instances.values()].map((ri) => ri.cfg),
+      this.currentGroups(),
+    );
+    const newKeys = Runtime.groupKeys(configs, groups);
+    const keep = new Map<string, InstanceConfig>();
+    for (const cfg of configs) {
+      const old = this.instances.get(cfg.params.name);
+      if (old && old.identity === identityOf(cfg.params) && oldKeys.get(old.name) === newKeys.get(cfg.params.name)) {
+        keep.set(old.name, cfg);
+      }
+    }
+    const report: ReloadReport = { kept: [...keep.keys()], added: [], removed: [] };
+    // Stop what goes away (whole units: a group that loses a kept member is restarted).
+    for (const [key, unit] of [...this.units]) {
+      const members = unit instanceof GroupUnit ? unit.group.order : [unit.name];
+      if (members.every((m) => keep.has(m))) continue;
+      for (const m of members) if (keep.has(m)) keep.delete(m);
+      const actions = unit.step(members[0]!, { type: 'Shutdown' }, now());
+      for (const ga of actions) this.execute(unit, ga);
+      for (const m of members) {
+        const ri = this.instances.get(m)!;
+        this.cancelGarps(ri);
+        this.demux.get(socketKey(ri.params.family, ri.params.ifname))?.delete(ri.params.vrid);
+        this.instances.delete(m);
+        report.removed.push(m);
+      }
+      this.units.delete(key);
+    }
+    report.kept = [...keep.keys()];
+    // Kept instances: new parameters in place, VIPs diffed while MASTER.
+    for (const [name, cfg] of keep) {
+      const ri = this.instances.get(name)!;
+      const before = [...ri.cfg.vips, ...ri.cfg.excludedVips];
+      const after = [...cfg.vips, ...cfg.excludedVips];
+      ri.setConfig(cfg);
+      this.input(name, { type: 'Reload', params: cfg.params });
+      if (ri.state.state === 'MASTER' && ri.vipsPresent) {
+        const was = new Set(before.map(vipKey));
+        const will = new Set(after.map(vipKey));
+        const gone = before.filter((v) => !will.has(vipKey(v)));
+        const fresh = after.filter((v) => !was.has(vipKey(v)));
+        ri.addrChain = ri.addrChain
+          .then(async () => {
+            if (gone.length) await this.platform.removeAddresses(gone);
+            if (fresh.length) await this.platform.addAddresses(fresh);
+          })
+          .catch((err: unknown) => this.hooks.onError(ri.name, 'reload-vips', err));
+        for (const v of fresh.filter((x) => !x.noGarp)) {
+          try {
+            this.platform.sendGarp(ri, v);
+          } catch (err) {
+            this.hooks.onError(ri.name, 'garp', err);
+          }
+        }
+      }
+    }
+    // New instances (and restarted ones).
+    const fresh = configs.filter((c) => !keep.has(c.params.name));
+    const added = this.addInstances(fresh, groups);
+    for (const ri of added) {
+      this.startInstance(ri);
+      report.added.push(ri.name);
+    }
+    return report;
   }
 
   /** Send Startup to every instance (INIT -> BACKUP / MASTER / FAULT). */
   start(): void {
-    for (const ri of this.instances.values()) {
-      const faults = ri.cfg.initialFaults ?? [];
-      for (const source of faults) this.input(ri.name, { type: 'FaultChanged', source, fault: true });
-      if (ri.cfg.initialAdjustment) this.input(ri.name, { type: 'PriorityChanged', adjustment: ri.cfg.initialAdjustment });
-      this.input(ri.name, { type: 'Startup' });
-    }
+    for (const ri of this.instances.values()) this.startInstance(ri);
   }
 
   /** Feed one input to an instance (through its sync group if it has one) and run the actions. */
@@ -212,7 +347,7 @@ export class Runtime {
       return;
     }
     ri.counters.advertsReceived++;
-    this.hooks.onAdvertReceived?.(ri.name);
+    this.hooks.onAdvertReceived?.(ri.name, d.advert.priority);
     this.input(ri.name, { type: 'AdvertReceived', meta: pkt.meta, advert: d.advert });
   }
 
@@ -257,7 +392,13 @@ export class Runtime {
     switch (a.type) {
       case 'SendAdvert':
         for (const dst of ri.dsts) {
-          this.platform.sendVrrp(ri, ri.advert(a.priority, a.intervalCs, dst), dst);
+          // A failed send (ENETDOWN when the link just went down) must not abort the
+          // actions after it: MASTER -> FAULT still has to remove the VIPs.
+          try {
+            this.platform.sendVrrp(ri, ri.advert(a.priority, a.intervalCs, dst), dst);
+          } catch (err) {
+            this.hooks.onError(ri.name, 'send-advert', err);
+          }
         }
         ri.counters.advertsSent++;
         this.hooks.onAdvertSent?.(ri.name, a.priority);

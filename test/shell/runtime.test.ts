@@ -163,4 +163,44 @@ describe('runtime over a fake LAN', () => {
     expect(a.log).toContain('drop checksum');
     expect(stateOf(a)).toBe('INIT');
   });
+
+  it('reload keeps a MASTER in place and diffs its VIPs instead of flapping them', async () => {
+    const { nodes, source } = lab([150, 100]);
+    const [a, b] = nodes as [Node, Node];
+    const calls: string[] = [];
+    const plat = a.rt.platform;
+    const add = plat.addAddresses.bind(plat);
+    const rem = plat.removeAddresses.bind(plat);
+    plat.addAddresses = async (v) => {
+      calls.push(`add ${v.map((x) => x.address).join(',')}`);
+      return add(v);
+    };
+    plat.removeAddresses = async (v) => {
+      calls.push(`del ${v.map((x) => x.address).join(',')}`);
+      return rem(v);
+    };
+    a.rt.start();
+    b.rt.start();
+    source.advanceTo(5000);
+    expect(stateOf(a)).toBe('MASTER');
+    await a.rt.instances.get('VI_1')!.addrChain;
+    calls.length = 0;
+    const statesBefore = a.states.length;
+    const old = a.rt.instances.get('VI_1')!.cfg;
+    const vip2: VipSpec = { address: '192.0.2.101', family: 4, prefixLen: 24, dev: 'eth0' };
+    const report = a.rt.reload([{ ...old, params: { ...old.params, vips: ['192.0.2.101'] }, vips: [vip2] }], []);
+    expect(report).toEqual({ kept: ['VI_1'], added: [], removed: [] });
+    await a.rt.instances.get('VI_1')!.addrChain;
+    expect(calls).toEqual(['del 192.0.2.100', 'add 192.0.2.101']);
+    expect(a.states.length).toBe(statesBefore);
+    expect(stateOf(a)).toBe('MASTER');
+    // The next advert carries the new address list, and the peer (old list) drops it.
+    source.advanceTo(6500);
+    expect(b.log.filter((l) => l.startsWith('drop')).length).toBeGreaterThan(0);
+
+    // An instance with another identity (VRID) replaces the old one: stopped, then started.
+    const r2 = a.rt.reload([{ ...old, params: { ...old.params, vrid: 52 } }], []);
+    expect(r2).toEqual({ kept: [], added: ['VI_1'], removed: ['VI_1'] });
+    expect(stateOf(a)).toBe('BACKUP');
+  });
 });

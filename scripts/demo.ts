@@ -58,7 +58,9 @@ async function main(): Promise<number> {
     say(bold('2. SIGKILL the master (node1): no goodbye advert; the backups wait Master_Down_Interval'));
     const t0 = Date.now();
     await vl.kill('node1');
-    vl.flushAddress('node1', `${VIP}/24`);
+    // A crashed host keeps its addresses until it comes back; a restarted keepvip removes
+    // leftovers at start-up. Remove it now so the table shows where the VIP lives.
+    vl.lab.tryExec(vl.node('node1').ns, ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0']);
     const src1 = vl.srcOf('node1', 4);
     const src2 = vl.srcOf('node2', 4);
     const f = await waitFor(() => vl.capture.failover({ vrid: VRID, from: src1, to: src2, after: t0 }), 10_000, 'node2 to take over', {

@@ -10,6 +10,7 @@ import { hostEnv, type DaemonOptions } from './cli.js';
 import { loadConfig } from './config/load.js';
 import { formatDiagnostic } from './config/diagnostics.js';
 import type { ConfigModel, VipEntry, VrrpInstance } from './config/model.js';
+import type { DropReason } from './core/codec/errors.js';
 import { toInstanceParams } from './config/to-params.js';
 import { masterDownInterval } from './core/fsm/timers.js';
 import type { VrrpState } from './core/fsm/types.js';
@@ -63,6 +64,11 @@ function toVip(e: VipEntry, ifname: string): VipSpec {
   // keepalived sends no gratuitous ARP for host-scoped addresses.
   if (e.scope === 'host' || e.scope === 'nowhere') spec.noGarp = true;
   return spec;
+}
+
+/** A VIP as keepalived prints it: 192.0.2.100/24; a host address (/32, /128) bare. */
+function vipText(v: VipSpec): string {
+  return v.prefixLen === (v.family === 4 ? 32 : 128) ? v.address : `${v.address}/${v.prefixLen}`;
 }
 
 function errText(err: unknown): { code: string; error: string } {
@@ -194,6 +200,13 @@ export class Daemon {
         x.stats.advertRcvd++;
         if (priority === 0) x.stats.priZeroRcvd++;
         this.metrics.advertReceived(instance);
+        // A lower-priority node advertising while this one is MASTER took over while this
+        // one was stalled or cut off, and may have moved the VIP in the cloud. The core
+        // answers with an advert and GARPs (as keepalived does) but stays MASTER, so no new
+        // ClaimVip comes: the cloud is set right here (an idempotent read, written only when
+        // wrong).
+        const ri = this.runtime?.instances.get(instance);
+        if (priority > 0 && ri?.state.state === 'MASTER' && priority < ri.state.priority) this.cloud.reassert(instance);
       },
       onGarpSent: (instance, count) => {
         this.extraOf(instance).stats.garpSent += count;
@@ -212,6 +225,8 @@ export class Daemon {
   }
 
   private async makeHealth(model: ConfigModel): Promise<Health> {
+    const priorityFifo = new Set(model.instances.filter((i) => i.notifyPriorityChanges).map((i) => i.name));
+    const lastScriptOk = new Map<string, boolean>();
     return Health.create(model, {
       onInputs: (instance, inputs, snapshot) => {
         const ri = this.runtime?.instances.get(instance);
@@ -222,6 +237,9 @@ export class Daemon {
         if (after !== before) {
           this.log.event('instance_priority', { instance, prevPriority: before, priority: after, reason: `adjustment ${snapshot.adjustment}` });
           this.metrics.setPriority(instance, ri.params.priority, after);
+          // notify_priority_changes: keepalived 2.2.7 writes MASTER_PRIORITY while MASTER and
+          // BACKUP_PRIORITY in any other state (INIT included), FIFO only.
+          if (priorityFifo.has(instance)) this.health.notifier.notifyPriority('INSTANCE', instance, ri.state.state === 'MASTER' ? 'MASTER' : 'BACKUP', after);
         }
       },
       onTracker: (kind, name, up, detail) => {
@@ -231,7 +249,12 @@ export class Daemon {
         if (e.type === 'script_timeout') this.log.event('script_timeout', { script: e.name, timeoutMs: e.timeoutMs, tracker: e.name });
         else if (e.type === 'script_spawn_error') this.log.event('script_failed', { script: e.name, code: 'spawn', error: e.error, tracker: e.name });
         else if (e.type === 'script_result') {
-          this.log.event('tracker_changed', { tracker: e.name, kind: 'script', up: e.ok, detail: `status ${e.status ?? e.signal}` });
+          // Logged when the result changes (keepalived: "Script `chk` now returning 1"), not
+          // on every run: forty scripts a second would otherwise be forty lines a second.
+          if (lastScriptOk.get(e.name) !== e.ok) {
+            lastScriptOk.set(e.name, e.ok);
+            this.log.event('tracker_changed', { tracker: e.name, kind: 'script', up: e.ok, detail: `status ${e.status ?? e.signal}` });
+          }
           this.metrics.trackerUp(e.name, 'script', e.ok);
         }
       },
@@ -302,6 +325,16 @@ export class Daemon {
       if (model.keepvip.manageIpForward) {
         await this.platform.initForwarding(instances.map((c) => ({ family: c.params.family, ifname: c.params.ifname })));
       }
+      // keepalived removes each instance's VIPs at start-up ("(VI_1) removing VIPs."): a VIP
+      // left by a crashed predecessor must not stay on a BACKUP. Owners (255) go MASTER at
+      // once and keep theirs. Deleting an absent address is a no-op.
+      for (const c of instances) {
+        if (c.params.priority === 255) continue;
+        await this.platform.removeAddresses([...c.vips, ...c.excludedVips]).catch((err: unknown) => {
+          const e = errText(err);
+          this.log.event('vip_error', { instance: c.params.name, vip: 'remove-vips', code: e.code, error: e.error });
+        });
+      }
       this.health = await this.makeHealth(model);
       this.cloud = this.makeCloud(model);
       this.runtime = new Runtime(this.platform, new Scheduler(timerfdSource), this.hooks());
@@ -329,6 +362,8 @@ export class Daemon {
         }
       }
       this.runtime.start();
+      // Cloud discovery now rather than at the first failover (not awaited).
+      this.cloud.prepare();
       await this.startOps();
     } catch (err) {
       this.closeAll();
@@ -407,6 +442,8 @@ export class Daemon {
       const group = ri.unit.kind === 'GROUP' ? ri.unit.name : null;
       instances.push({
         ...rest,
+        // keepalived lists VIPs as ADDR/LEN (the data and JSON dumps format them so).
+        vips: ri.cfg.vips.map(vipText),
         state: s.state,
         priority: {
           base: p.priority,
@@ -456,6 +493,7 @@ export class Daemon {
         configFile: this.opts.configFile,
         routerId: g.routerId ?? hostname(),
         lastReload: this.lastReload,
+        globalDrops: Object.fromEntries(this.runtime.globalDrops) as Partial<Record<DropReason, number>>,
         globals: {
           vrrpVersion: g.vrrpVersion,
           mcastGroup4: g.mcastGroup4,
@@ -558,6 +596,7 @@ export class Daemon {
         this.metrics.addInstance(name, r.state.state, r.params.priority, r.state.priority);
       }
       void oldCloud.close(0);
+      this.cloud.prepare();
       this.lastReload = { at: Date.now(), ok: true };
       this.log.event('reload_done', {
         instances: this.runtime.instances.size,

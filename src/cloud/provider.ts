@@ -61,4 +61,10 @@ export interface CloudProvider {
   claim(vip: CloudVip, signal: AbortSignal): Promise<ClaimResult>;
   release(vip: CloudVip, signal: AbortSignal): Promise<ReleaseResult>;
   status(vip: CloudVip, signal: AbortSignal): Promise<VipStatus>;
+  /**
+   * Find (and keep) what a claim acts on, with reads only: credentials, this node's NIC,
+   * the VIP port. Run ahead of the first claim so a failover's claim is only the read,
+   * the write and the read-back.
+   */
+  discover?(vip: CloudVip, signal?: AbortSignal): Promise<unknown>;
 }

@@ -11,6 +11,9 @@ import { createProvider } from '../cloud/factory.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import type { ConfigModel } from '../config/model.js';
 
+/** Least time between two re-assertions of one VIP (CloudManager.reassert). */
+export const REASSERT_INTERVAL_MS = 1000;
+
 export interface CloudClaimState {
   vip: string;
   provider: string;
@@ -26,6 +29,9 @@ export class CloudManager {
   private readonly claimers = new Map<string, Claimer[]>();
   private readonly states = new Map<Claimer, CloudClaimState>();
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly prepared: Array<{ instance: string; provider: CloudProvider; vip: CloudVip }> = [];
+  /** When each claimer was last re-asserted (performance.now()). */
+  private readonly reasserted = new Map<Claimer, number>();
 
   constructor(
     model: ConfigModel,
@@ -54,6 +60,7 @@ export class CloudManager {
         const name = inst.name;
         const claimer = new Claimer({ provider, vip, events: (ev) => this.onEvent(name, pcfg.name, ev) });
         this.states.set(claimer, { vip: address, provider: pcfg.name, state: 'idle', attempts: 0 });
+        this.prepared.push({ instance: name, provider, vip });
         list.push(claimer);
       }
       if (list.length) this.claimers.set(inst.name, list);
@@ -68,6 +75,46 @@ export class CloudManager {
   run(instance: string, op: 'claim' | 'release'): void {
     for (const c of this.claimers.get(instance) ?? []) {
       this.track(c, op === 'claim' ? 'claiming' : 'releasing', op === 'claim' ? c.claim() : c.release());
+    }
+  }
+
+  /**
+   * Discovery ahead of the first claim (reads only: credentials, NIC, VIP port), so that a
+   * failover's claim is the read, the write and the read-back, with warm connections and
+   * credentials. Never awaited by the VRRP path; a failure is a warning (the claim discovers
+   * again).
+   */
+  prepare(timeoutMs = 15_000): void {
+    for (const { instance, provider, vip } of this.prepared) {
+      if (!provider.discover) continue;
+      const p = provider.discover(vip, AbortSignal.timeout(timeoutMs)).catch((err: unknown) => {
+        const e = err as { code?: unknown; message?: unknown };
+        this.onEvent(instance, provider.name, {
+          type: 'cloud_warning',
+          code: typeof e?.code === 'string' ? e.code : 'INTERNAL',
+          message: `discovery before the first claim failed (a claim will retry it): ${typeof e?.message === 'string' ? e.message : String(err)}`,
+          vip: vip.address,
+        });
+      });
+      this.inflight.add(p);
+      void p.finally(() => this.inflight.delete(p));
+    }
+  }
+
+  /**
+   * Claim again while staying MASTER (another node advertised with a lower priority, so it
+   * may have claimed the VIP meanwhile). Skipped while a claim is in flight, and at most
+   * once per REASSERT_INTERVAL_MS per VIP (a peer that cannot hear this node keeps
+   * advertising).
+   */
+  reassert(instance: string): void {
+    const now = performance.now();
+    for (const c of this.claimers.get(instance) ?? []) {
+      if (c.busy === 'claim') continue;
+      const last = this.reasserted.get(c);
+      if (last !== undefined && now - last < REASSERT_INTERVAL_MS) continue;
+      this.reasserted.set(c, now);
+      this.track(c, 'claiming', c.claim());
     }
   }
 

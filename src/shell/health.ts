@@ -13,6 +13,9 @@ import { prepareScript, type ScriptGlobals } from '../track/prepare.js';
 import { ProcessMonitor } from '../track/process.js';
 import { ScriptRunner, type ScriptEvent } from '../track/script-runner.js';
 
+/** The scripts' first runs are spread over this much (or their interval, when shorter). */
+const SCRIPT_SPREAD_MS = 1000;
+
 export interface HealthEvents {
   onInputs(instance: string, inputs: TrackingInput[], snapshot: TrackingSnapshot): void;
   onTracker(kind: string, name: string, up: boolean, detail?: string): void;
@@ -55,6 +58,7 @@ export class Health {
   readonly hub: TrackingHub;
   notifier!: Notifier;
   private runners: ScriptRunner[] = [];
+  private startTimers: NodeJS.Timeout[] = [];
   private files: FileWatcher | undefined;
   private processes: ProcessMonitor | undefined;
   private fifos: FifoWriter[] = [];
@@ -179,9 +183,22 @@ export class Health {
     this.notifier = new Notifier({ targets, fifos: this.fifos, onEvent: (e) => this.events.onNotifyEvent(e) });
   }
 
-  /** Start scripts, file watches and process scans. */
+  /**
+   * Start scripts, file watches and process scans. The scripts' first runs are spread over
+   * (at most) one interval: child_process.spawn blocks the event loop until the child has
+   * exec'd (milliseconds each on a busy host), so forty fixed-rate scripts started in the
+   * same turn would fork together every second and hold adverts back by hundreds of ms
+   * (test/integration/tracking-load.test.ts). keepalived's scripts drift apart on their own
+   * (each is rescheduled when its run ends); keepvip's fixed-rate runners would stay aligned.
+   */
   async start(): Promise<void> {
-    for (const r of this.runners) r.start();
+    const n = this.runners.length;
+    this.runners.forEach((r, i) => {
+      const intervalMs = (this.model.scripts.find((s) => s.name === r.name)?.interval ?? 1) * 1000;
+      const offset = Math.floor((i * Math.min(intervalMs, SCRIPT_SPREAD_MS)) / n);
+      if (offset === 0) r.start();
+      else this.startTimers.push(setTimeout(() => r.start(), offset));
+    });
     this.processes?.start();
     await this.files?.start();
   }
@@ -197,6 +214,7 @@ export class Health {
 
   /** Stop trackers; let notify scripts (STOP) finish within the bound. */
   async stop(boundMs: number): Promise<void> {
+    for (const t of this.startTimers.splice(0)) clearTimeout(t);
     await Promise.all(this.runners.map((r) => r.stop()));
     this.files?.stop();
     this.processes?.stop();

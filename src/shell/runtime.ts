@@ -97,6 +97,14 @@ export class RuntimeInstance {
       allowZeroCount: p.vips.length === 0,
     };
     this.advertCache.clear();
+    // Encode the base-priority advert now, so that becoming MASTER sends a ready buffer.
+    for (const dst of this.dsts) {
+      try {
+        this.advert(p.priority, p.intervalCs, dst);
+      } catch {
+        /* reported when the advert is actually sent */
+      }
+    }
   }
 
   /** Identity for reload matching: (VRID, family, interface). */
@@ -161,6 +169,11 @@ export interface ReloadReport {
 
 function vipKey(v: VipSpec): string {
   return `${v.address}/${v.prefixLen}%${v.dev}`;
+}
+
+/** Actions that put a packet on the wire (run before the rest of their step). */
+function isWireAction(ga: GroupAction): boolean {
+  return ga.member !== null && (ga.action.type === 'SendAdvert' || ga.action.type === 'SendGarp');
 }
 
 function socketKey(family: Family, ifname: string): string {
@@ -271,7 +284,7 @@ export class Runtime {
       if (members.every((m) => keep.has(m))) continue;
       for (const m of members) if (keep.has(m)) keep.delete(m);
       const actions = unit.step(members[0]!, { type: 'Shutdown' }, now());
-      for (const ga of actions) this.execute(unit, ga);
+      this.runActions(unit, actions);
       for (const m of members) {
         const ri = this.instances.get(m)!;
         this.cancelGarps(ri);
@@ -303,6 +316,8 @@ export class Runtime {
         for (const v of fresh.filter((x) => !x.noGarp)) {
           try {
             this.platform.sendGarp(ri, v);
+            ri.counters.garpSent++;
+            this.hooks.onGarpSent?.(ri.name, 1);
           } catch (err) {
             this.hooks.onError(ri.name, 'garp', err);
           }
@@ -324,16 +339,31 @@ export class Runtime {
     for (const ri of this.instances.values()) this.startInstance(ri);
   }
 
-  /** Feed one input to an instance (through its sync group if it has one) and run the actions. */
-  input(name: string, input: Input): void {
+  /**
+   * Feed one input to an instance (through its sync group if it has one) and run the
+   * actions. `now` defaults to the clock; receive() passes the packet's arrival time.
+   */
+  input(name: string, input: Input, now: number = this.scheduler.now()): void {
     const ri = this.instances.get(name);
     if (!ri) return;
-    const actions = ri.unit.step(name, input, this.scheduler.now());
-    for (const ga of actions) this.execute(ri.unit, ga);
+    const actions = ri.unit.step(name, input, now);
+    this.runActions(ri.unit, actions);
+  }
+
+  /**
+   * Run one step's actions. Packets (adverts, then the first GARP / NA round) go out
+   * first, in their order, so that logging, metrics and other hooks of the same step
+   * never delay them; everything else keeps the core's order.
+   */
+  private runActions(unit: Unit, actions: GroupAction[]): void {
+    for (const ga of actions) if (isWireAction(ga)) this.execute(unit, ga);
+    for (const ga of actions) if (!isWireAction(ga)) this.execute(unit, ga);
   }
 
   /** A packet from a VRRP socket. */
   receive(pkt: ReceivedPacket): void {
+    // The Master_Down_Timer runs from the advert's arrival, not from after decoding and hooks.
+    const now = this.scheduler.now();
     const buf = pkt.payload;
     const byVrid = this.demux.get(socketKey(pkt.meta.family, pkt.meta.ifname));
     const ri = buf.length >= 2 ? byVrid?.get(buf[1]!) : undefined;
@@ -346,9 +376,14 @@ export class Runtime {
       this.hooks.onDrop(ri.name, d.reason, d.detail);
       return;
     }
-    ri.counters.advertsReceived++;
-    this.hooks.onAdvertReceived?.(ri.name, d.advert.priority);
-    this.input(ri.name, { type: 'AdvertReceived', meta: pkt.meta, advert: d.advert });
+    const actions = ri.unit.step(ri.name, { type: 'AdvertReceived', meta: pkt.meta, advert: d.advert }, now);
+    // An advert the instance refuses (validate.ts: TTL, auth, addresses ...) is a drop and
+    // nothing else: only an accepted one counts as received and reaches onAdvertReceived.
+    if (!actions.some((ga) => ga.member === ri.name && ga.action.type === 'AdvertDropped')) {
+      ri.counters.advertsReceived++;
+      this.hooks.onAdvertReceived?.(ri.name, d.advert.priority);
+    }
+    this.runActions(ri.unit, actions);
   }
 
   private countGlobalDrop(reason: string): void {
@@ -362,7 +397,7 @@ export class Runtime {
     for (const unit of this.units.values()) {
       const first = unit instanceof GroupUnit ? unit.group.order[0]! : unit.name;
       const actions = unit.step(first, { type: 'Shutdown' }, this.scheduler.now());
-      for (const ga of actions) this.execute(unit, ga);
+      this.runActions(unit, actions);
     }
     for (const ri of this.instances.values()) {
       for (const t of ri.garpTimers) clearTimeout(t);

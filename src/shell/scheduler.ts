@@ -28,6 +28,8 @@ export class Scheduler {
   private byKey = new Map<string, Entry>();
   private seq = 0;
   private armedAt = Infinity;
+  /** True while run() fires due timers: it re-arms the source once when done. */
+  private running = false;
   private readonly source: WakeSource;
 
   /** `makeSource` receives the wake callback and returns the source that calls it. */
@@ -46,7 +48,10 @@ export class Scheduler {
     const e: Entry = { at, seq: this.seq++, key, fn, live: true };
     this.byKey.set(key, e);
     this.push(e);
-    if (at < this.armedAt) this.rearm();
+    // Inside run(), callbacks re-arm their own timers; one re-arm at the end of run() does
+    // for all of them (no wake-source syscall per callback, no wake-up for a deadline
+    // that run() is about to fire anyway).
+    if (!this.running && at < this.armedAt) this.rearm();
   }
 
   cancel(key: string): void {
@@ -75,17 +80,24 @@ export class Scheduler {
   private run(): void {
     this.armedAt = Infinity;
     const now = this.source.now();
-    // Fire everything due; callbacks may set new timers (pushed into the heap).
-    for (;;) {
-      const top = this.heap[0];
-      if (!top || top.at > now) break;
-      this.pop();
-      if (!top.live) continue;
-      top.live = false;
-      this.byKey.delete(top.key);
-      top.fn();
+    this.running = true;
+    // Timers set by the callbacks below fire in a later run, never in this one.
+    const firstNew = this.seq;
+    try {
+      // Fire everything due; callbacks may set new timers (pushed into the heap).
+      for (;;) {
+        const top = this.heap[0];
+        if (!top || top.at > now || top.seq >= firstNew) break;
+        this.pop();
+        if (!top.live) continue;
+        top.live = false;
+        this.byKey.delete(top.key);
+        top.fn();
+      }
+    } finally {
+      this.running = false;
+      this.rearm();
     }
-    this.rearm();
   }
 
   private rearm(): void {

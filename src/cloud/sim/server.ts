@@ -358,6 +358,9 @@ export class CloudSim {
         this.revokeTokens();
         return send(ctx, 200, { ok: true });
       }
+      // Every secret issued so far (temporary keys, tokens), so a test driving the
+      // simulator out of process can prove none of them reached a log.
+      if (p === '/_sim/issued-secrets' && m === 'GET') return send(ctx, 200, { secrets: this.state.issuedSecrets });
       return send(ctx, 404, { message: `no admin route ${m} ${p}` });
     } catch (err) {
       return send(ctx, 400, { message: (err as Error).message });

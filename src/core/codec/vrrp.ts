@@ -138,7 +138,10 @@ const EMPTY = Buffer.alloc(0);
 /** The 8 v2 auth bytes for a PASS password: its first 8 UTF-8 bytes, zero padded (RFC 3768 §5.3.10). */
 export function passAuthData(password: string): Buffer {
   const out = Buffer.alloc(VRRP_AUTH_LEN);
-  out.write(password, 0, VRRP_AUTH_LEN, 'utf8');
+  // Byte-wise, like keepalived's copy of auth_pass: a multi-byte character that straddles
+  // the 8-byte cut keeps its first bytes (Buffer.write would drop the whole character, and
+  // the receiver, comparing the first 8 UTF-8 bytes, would refuse our own adverts).
+  Buffer.from(password, 'utf8').copy(out, 0, 0, VRRP_AUTH_LEN);
   return out;
 }
 

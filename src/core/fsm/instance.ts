@@ -64,8 +64,11 @@ function checkParams(p: InstanceParams): void {
   };
   if (!Number.isInteger(p.vrid) || p.vrid < 1 || p.vrid > 255) bad(`VRID ${p.vrid} outside 1..255`);
   if (!Number.isInteger(p.priority) || p.priority < 1 || p.priority > 255) bad(`priority ${p.priority} outside 1..255`);
-  if (!Number.isInteger(p.intervalCs) || p.intervalCs < 1 || p.intervalCs > 4095) {
-    bad(`advert interval ${p.intervalCs} cs outside 1..4095`);
+  // RFC 3768 §5.3.7: v2 carries 8 bits of seconds (up to 255 s); RFC 9568 §5.2.7: v3
+  // carries 12 bits of centiseconds (up to 40.95 s).
+  const maxCs = p.version === 2 ? 25_500 : 4095;
+  if (!Number.isInteger(p.intervalCs) || p.intervalCs < 1 || p.intervalCs > maxCs) {
+    bad(`advert interval ${p.intervalCs} cs outside 1..${maxCs}`);
   }
   if (p.version === 2 && (p.family !== 4 || p.intervalCs % 100 !== 0)) {
     bad('VRRPv2 needs IPv4 and a whole-second advert interval');

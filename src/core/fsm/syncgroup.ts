@@ -152,7 +152,13 @@ export function stepGroup(g: SyncGroupState, member: string, input: Input, now: 
     for (const n of g.order) w.apply(n, stepGated(w.members[n]!, input, now, () => false));
   } else {
     const before = g.members;
-    w.apply(member, stepGated(cur, input, now, w.gateFor(member)));
+    const r = stepGated(cur, input, now, w.gateFor(member));
+    // An advert the member refuses (or ignores) changes nothing: the very same group comes
+    // back, so a flood of invalid packets allocates no group states.
+    if (r.state === cur && input.type === 'AdvertReceived') {
+      return { state: g, actions: r.actions.map((action) => ({ member, action })) };
+    }
+    w.apply(member, r);
     reconcileFaults(w, now);
     reconcileMasters(w, before, now);
   }

@@ -3,6 +3,7 @@
  *   keepvip status [--json] [--socket PATH | -f FILE]   the running daemon's view
  *   keepvip cloud status [-f FILE] [--json]               the cloud's view of each cloud_vip
  */
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { controlRequest, DEFAULT_CONTROL_SOCKET } from './ops/control.js';
 import { runStatusCommand } from './ops/status-command.js';
@@ -13,6 +14,16 @@ import type { CloudProvider } from './cloud/provider.js';
 import { cloudStatus } from './cloud/status.js';
 
 const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
+
+/** The interface's MAC (this node's NIC on a server with several), when it exists here. */
+function macOf(ifname: string | undefined): string | undefined {
+  if (!ifname) return undefined;
+  try {
+    return readFileSync(`/sys/class/net/${ifname}/address`, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface Io {
   out: (s: string) => void;
@@ -81,7 +92,7 @@ export async function cloudCommand(argv: string[], io: Io): Promise<number> {
     if (!inst.cloudVip) continue;
     const addresses = inst.cloudVip.address ? [inst.cloudVip.address] : inst.vips.map((v) => v.address);
     for (const address of addresses) {
-      const v = vipFromModel({ name: inst.name, cloudVip: { ...inst.cloudVip, address } });
+      const v = vipFromModel({ name: inst.name, cloudVip: { ...inst.cloudVip, address } }, macOf(inst.interface));
       if (v) vips.push(v);
     }
   }

@@ -107,6 +107,8 @@ export class Daemon {
   private drops: DropLogger;
   private sd: SystemdNotifier;
   private extra = new Map<string, InstanceExtra>();
+  /** Instances whose last advert could not be sent (logged once until one goes out). */
+  private sendFailing = new Set<string>();
   private sources = new Map<string, { 4?: string; 6?: string }>();
   private readonly startedAt = Date.now();
   private lastReload: StatusSnapshot['daemon']['lastReload'] = null;
@@ -189,7 +191,14 @@ export class Daemon {
         }
         this.drops.drop(name, reason, detail);
       },
+      onSendError: (instance, dst, err) => {
+        if (this.sendFailing.has(instance)) return;
+        this.sendFailing.add(instance);
+        const e = errText(err);
+        this.log.event('advert_send_failed', { instance, code: e.code, error: `to ${dst}: ${e.error}` });
+      },
       onAdvertSent: (instance, priority) => {
+        this.sendFailing.delete(instance);
         const x = this.extraOf(instance);
         x.stats.advertSent++;
         if (priority === 0) x.stats.priZeroSent++;

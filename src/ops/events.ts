@@ -125,6 +125,11 @@ export const EVENTS = {
     msg: 'advertisements dropped (log lines suppressed)',
     fields: ['instance', 'reason', 'suppressed', 'windowMs'],
   },
+  advert_send_failed: {
+    level: 'warn',
+    msg: 'advertisement not sent (logged once until a send succeeds)',
+    fields: ['instance', 'code', 'error'],
+  },
   vips_added: { level: 'info', msg: 'virtual addresses added', fields: ['instance', 'ifname', 'vips'] },
   vips_removed: { level: 'info', msg: 'virtual addresses removed', fields: ['instance', 'ifname', 'vips'] },
   vip_error: { level: 'error', msg: 'virtual address change failed', fields: ['instance', 'vip', 'code', 'error'] },

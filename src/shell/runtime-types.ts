@@ -71,6 +71,8 @@ export interface RuntimeHooks {
   /** instance null: dropped before an instance was known (unknown VRID, runt). */
   onDrop(instance: string | null, reason: DropReason, detail: string): void;
   onAdvertSent?(instance: string, priority: number): void;
+  /** An advert could not be sent to `dst` (link down, no route); the transition goes on. */
+  onSendError?(instance: string, dst: string, err: unknown): void;
   onAdvertReceived?(instance: string, priority: number): void;
   onGarpSent?(instance: string, count: number): void;
   onNotify(target: { kind: 'INSTANCE' | 'GROUP'; name: string }, state: NotifyState, priority: number): void;

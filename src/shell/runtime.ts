@@ -426,18 +426,24 @@ export class Runtime {
   private executeFor(ri: RuntimeInstance, a: Action): void {
     switch (a.type) {
       case 'SendAdvert':
+      {
+        let sent = 0;
         for (const dst of ri.dsts) {
           // A failed send (ENETDOWN when the link just went down) must not abort the
           // actions after it: MASTER -> FAULT still has to remove the VIPs.
           try {
             this.platform.sendVrrp(ri, ri.advert(a.priority, a.intervalCs, dst), dst);
+            sent++;
           } catch (err) {
-            this.hooks.onError(ri.name, 'send-advert', err);
+            if (this.hooks.onSendError) this.hooks.onSendError(ri.name, dst, err);
+            else this.hooks.onError(ri.name, 'send-advert', err);
           }
         }
+        if (sent === 0) return;
         ri.counters.advertsSent++;
         this.hooks.onAdvertSent?.(ri.name, a.priority);
         return;
+      }
       case 'ArmTimer': {
         const timer = a.timer;
         this.scheduler.set(this.timerKey(ri, timer), a.at, () => this.input(ri.name, { type: 'TimerFired', timer }));

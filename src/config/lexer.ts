@@ -95,7 +95,7 @@ export function tokenize(line: SourceLine, diags: Diagnostics): Token[] {
       word += ch;
       i++;
     }
-    if (quote) diags.warning('unterminated-quote', `unterminated ${quote === '"' ? 'double' : 'single'} quote`, pos(start));
+    if (quote) diags.error('unterminated-quote', `unterminated ${quote === '"' ? 'double' : 'single'} quote`, pos(start));
     tokens.push({ kind: 'word', text: word, quoted, pos: pos(start) });
   }
   return tokens;

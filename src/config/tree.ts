@@ -44,7 +44,7 @@ export function buildTree(lines: SourceLine[], diags: Diagnostics): Statement[] 
           owner = lastOnPreviousLine;
         }
         if (!owner || owner.block) {
-          diags.warning('unexpected-open-brace', "unexpected '{' without a keyword", t.pos);
+          diags.error('unexpected-open-brace', "unexpected '{' without a keyword", t.pos);
           owner = { keyword: { ...t, kind: 'word', text: '{' }, args: [] };
           top().list.push(owner);
         }
@@ -55,7 +55,7 @@ export function buildTree(lines: SourceLine[], diags: Diagnostics): Statement[] 
       } else {
         flush();
         if (stack.length === 1) {
-          diags.warning('unmatched-close-brace', "unmatched '}' (ignored)", t.pos);
+          diags.error('unmatched-close-brace', "unmatched '}' (ignored)", t.pos);
         } else {
           const closed = stack.pop()!;
           lastThisLine = closed.owner;
@@ -67,7 +67,7 @@ export function buildTree(lines: SourceLine[], diags: Diagnostics): Statement[] 
   }
   for (let i = stack.length - 1; i > 0; i--) {
     const owner = stack[i]!.owner!;
-    diags.warning('missing-close-brace', `block '${owner.keyword.text}' is not closed (missing '}')`, owner.open ?? owner.keyword.pos);
+    diags.error('missing-close-brace', `block '${owner.keyword.text}' is not closed (missing '}')`, owner.open ?? owner.keyword.pos);
   }
   return root;
 }

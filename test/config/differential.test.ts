@@ -42,6 +42,8 @@ export const DELIBERATE: Record<string, string> = {
     "keepvip reads a cloud_vip block anywhere in a vrrp_instance (with a keepalived-compat warning); keepalived ends the instance at the block's '}', loses virtual_router_id and cannot run",
   'err-seq.conf':
     'keepvip does not implement ~SEQ/~LST line generation; it refuses to run rather than run a configuration without the generated lines',
+  'structure.conf':
+    "unbalanced braces and unterminated quotes are errors in keepvip: keepalived guesses and runs, and the file no longer means what its author wrote (a '}' too many can end a vrrp_instance early)",
 };
 
 /** keepalived's own sample configurations (Debian package), checked the same way. */

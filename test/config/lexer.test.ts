@@ -40,7 +40,7 @@ describe('tokenize', () => {
     const d = new Diagnostics();
     const t = tokenize(line('notify "/bin/echo a'), d);
     expect(t.map((x) => x.text)).toEqual(['notify', '/bin/echo a']);
-    expect(d.all()).toMatchObject([{ code: 'unterminated-quote', severity: 'warning', pos: { line: 3, col: 8 } }]);
+    expect(d.all()).toMatchObject([{ code: 'unterminated-quote', severity: 'error', pos: { line: 3, col: 8 } }]);
   });
 });
 

@@ -55,7 +55,7 @@ export function buildTree(lines: SourceLine[], diags: Diagnostics): Statement[] 
       } else {
         flush();
         if (stack.length === 1) {
-          diags.error('unmatched-close-brace', "unmatched '}' (ignored)", t.pos);
+          diags.error('unmatched-close-brace', "unmatched '}'", t.pos);
         } else {
           const closed = stack.pop()!;
           lastThisLine = closed.owner;

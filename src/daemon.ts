@@ -101,7 +101,7 @@ export class Daemon {
   private health!: Health;
   private cloud!: CloudManager;
   private watcher: LinkWatcher | undefined;
-  private metrics = new Metrics({ version: VERSION });
+  private metrics: Metrics;
   private metricsServer: MetricsServer | undefined;
   private control: ControlServer | undefined;
   private drops: DropLogger;
@@ -117,6 +117,9 @@ export class Daemon {
 
   constructor(private readonly opts: DaemonOptions) {
     this.model = opts.model;
+    // prom-client's process metrics include an event-loop-delay monitor that wakes the
+    // process every 10 ms; only collect them when there is a metrics endpoint to read them.
+    this.metrics = new Metrics({ version: VERSION, processMetrics: opts.model.keepvip.metricsListen !== undefined });
     this.log = createLog({ console: opts.logConsole, detail: opts.logDetail, secrets: secretsOf(this.model) });
     this.drops = new DropLogger(this.log);
     this.sd = new SystemdNotifier({
@@ -424,6 +427,16 @@ export class Daemon {
     if (ev.type === 'link') {
       this.health.linkState(ev.ifname, ev.up && ev.removed !== true);
       return;
+    }
+    if (ev.type === 'addr') {
+      // The interface losing the instance's own address (the advert source) is a FAULT,
+      // as keepalived does; it clears when the address comes back.
+      for (const ri of this.runtime.instances.values()) {
+        if (ri.params.ifname !== ev.ifname || ri.params.primaryIp !== ev.address) continue;
+        const source = `address:${ev.address}`;
+        const has = ri.state.faults.includes(source);
+        if ((ev.op === 'del') !== has) this.runtime.input(ri.name, { type: 'FaultChanged', source, fault: ev.op === 'del' });
+      }
     }
     if (ev.type === 'addr' && ev.op === 'del') {
       for (const ri of this.runtime.instances.values()) {

@@ -34,6 +34,11 @@ export interface DaemonStatus {
   lastReload: { at: number; ok: boolean; error?: string } | null;
   /** global_defs values shown in the data dump; any may be left out. */
   globals?: GlobalsStatus;
+  /**
+   * Adverts dropped before an instance was known, by reason: 'vrid' (no instance for the
+   * VRID on that interface and family), 'length' (too short to carry a VRID).
+   */
+  globalDrops?: Partial<Record<DropReason, number>>;
 }
 
 export interface GlobalsStatus {

@@ -121,7 +121,8 @@ export class Daemon {
     // process every 10 ms; only collect them when there is a metrics endpoint to read them.
     this.metrics = new Metrics({ version: VERSION, processMetrics: opts.model.keepvip.metricsListen !== undefined });
     this.log = createLog({ console: opts.logConsole, detail: opts.logDetail, secrets: secretsOf(this.model) });
-    this.drops = new DropLogger(this.log);
+    // Drop lines are written between event-loop turns, never in a burst that delays adverts.
+    this.drops = new DropLogger(this.log, { deferred: true });
     this.sd = new SystemdNotifier({
       send: (state) => void sdNotify(state),
       onError: (e) => this.log.event('systemd_notify_failed', { error: String(e) }),

@@ -253,7 +253,7 @@ export class Notifier {
       spawn: this.opts.spawn,
     });
     this.stats.started++;
-    this.opts.onEvent?.({ type: 'notify_started', target: job.target, state: job.state, argv: job.argv, pid: exec.pid });
+    void exec.spawned.then((pid) => this.opts.onEvent?.({ type: 'notify_started', target: job.target, state: job.state, argv: job.argv, pid }));
     const finished = exec.result.then((r) => {
       if (r.timedOut) {
         this.stats.timedOut++;

@@ -13,6 +13,11 @@ import type { ConfigModel } from '../config/model.js';
 
 /** Least time between two re-assertions of one VIP (CloudManager.reassert). */
 export const REASSERT_INTERVAL_MS = 1000;
+/**
+ * How often a MASTER checks that the cloud still names it (CloudManager.verifyMasters): an
+ * idempotent claim, one read, a write only when the VIP port names another node.
+ */
+export const CLOUD_VERIFY_INTERVAL_MS = 5000;
 
 export interface CloudClaimState {
   vip: string;
@@ -32,6 +37,12 @@ export class CloudManager {
   private readonly prepared: Array<{ instance: string; provider: CloudProvider; vip: CloudVip }> = [];
   /** When each claimer was last re-asserted (performance.now()). */
   private readonly reasserted = new Map<Claimer, number>();
+  /** Instances whose claim was asked for and not yet left (MASTER), for verifyMasters. */
+  private readonly masters = new Set<string>();
+  private verifyTimer: NodeJS.Timeout | undefined;
+  /** Claimers running a verification (token of the one in flight): logged only when it matters. */
+  private readonly quiet = new Map<Claimer, number>();
+  private quietToken = 0;
 
   constructor(
     model: ConfigModel,
@@ -58,7 +69,7 @@ export class CloudManager {
         const vip: CloudVip | undefined = vipFromModel({ name: inst.name, cloudVip: { ...cv, address } }, mac);
         if (!vip) continue;
         const name = inst.name;
-        const claimer = new Claimer({ provider, vip, events: (ev) => this.onEvent(name, pcfg.name, ev) });
+        const claimer: Claimer = new Claimer({ provider, vip, events: (ev) => this.claimEvent(claimer, name, pcfg.name, ev) });
         this.states.set(claimer, { vip: address, provider: pcfg.name, state: 'idle', attempts: 0 });
         this.prepared.push({ instance: name, provider, vip });
         list.push(claimer);
@@ -73,7 +84,13 @@ export class CloudManager {
 
   /** The core asked for a claim (entering MASTER) or a release (leaving, release_on_backup). */
   run(instance: string, op: 'claim' | 'release'): void {
+    if (op === 'claim' && this.claimers.has(instance)) {
+      this.masters.add(instance);
+      this.verifyTimer ??= setInterval(() => this.verifyMasters(), CLOUD_VERIFY_INTERVAL_MS);
+      this.verifyTimer.unref();
+    }
     for (const c of this.claimers.get(instance) ?? []) {
+      this.quiet.delete(c);
       this.track(c, op === 'claim' ? 'claiming' : 'releasing', op === 'claim' ? c.claim() : c.release());
     }
   }
@@ -114,13 +131,47 @@ export class CloudManager {
       const last = this.reasserted.get(c);
       if (last !== undefined && now - last < REASSERT_INTERVAL_MS) continue;
       this.reasserted.set(c, now);
+      this.quiet.delete(c);
       this.track(c, 'claiming', c.claim());
     }
+  }
+
+  /**
+   * While MASTER, claim again every CLOUD_VERIFY_INTERVAL_MS when idle. A peer that was
+   * MASTER on the other side of a partition (or whose write landed late) may have moved the
+   * VIP after this node's claim, and nothing on the wire tells when that peer heard this
+   * node first and stepped down without advertising again: the cloud's counterpart of
+   * keepalived's periodic GARP refresh. Logged only when it wrote or failed.
+   */
+  private verifyMasters(): void {
+    for (const instance of this.masters) {
+      for (const c of this.claimers.get(instance) ?? []) {
+        if (c.busy) continue;
+        const token = ++this.quietToken;
+        // Set before claim(): its first event is emitted synchronously.
+        this.quiet.set(c, token);
+        const p = c.claim();
+        void p.finally(() => {
+          if (this.quiet.get(c) === token) this.quiet.delete(c);
+        });
+        this.track(c, 'claiming', p);
+      }
+    }
+  }
+
+  private claimEvent(c: Claimer, instance: string, provider: string, ev: CloudEvent): void {
+    if (this.quiet.has(c)) {
+      if (ev.type === 'claim_attempt' && ev.attempt === 1) return;
+      if (ev.type === 'claim_success' && !ev.changed) return;
+      if (ev.type === 'claim_cancelled') return;
+    }
+    this.onEvent(instance, provider, ev);
   }
 
   /** Any transition away from MASTER cancels a claim in flight. */
   transition(instance: string, to: string): void {
     if (to === 'MASTER') return;
+    this.masters.delete(instance);
     for (const c of this.claimers.get(instance) ?? []) {
       if (c.busy === 'claim') c.cancel(`state ${to}`);
     }
@@ -153,6 +204,8 @@ export class CloudManager {
 
   /** Shutdown: cancel claims in flight, give releases (started by the core) a bounded time. */
   async close(timeoutMs = 2000): Promise<void> {
+    clearInterval(this.verifyTimer);
+    this.masters.clear();
     for (const list of this.claimers.values()) {
       for (const c of list) {
         if (c.busy === 'claim') c.cancel('shutdown');

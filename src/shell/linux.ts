@@ -68,6 +68,14 @@ export class LinuxPlatform implements Platform {
         });
         info = { sock, groups: new Set() };
         this.sockets.set(key, info);
+        // Open the GARP / NA socket and read the MAC now, so that becoming MASTER sends its
+        // first frame without socket() / bind() / ioctl() on the way.
+        try {
+          this.packetSocket(i.ifname);
+          this.mac(i.ifname);
+        } catch {
+          /* opened on first use, where an error is reported */
+        }
       }
       if (i.group && !info.groups.has(i.group)) {
         info.sock.joinGroup(i.ifname, i.group);

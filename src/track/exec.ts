@@ -11,6 +11,7 @@
  */
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { workerSpawn } from './spawn-worker.js';
 
 export type SpawnFn = (file: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
@@ -50,6 +51,8 @@ export interface ExecResult {
 
 export interface Execution {
   readonly pid: number | undefined;
+  /** Resolves with the pid once the process runs (undefined when it could not start). */
+  readonly spawned: Promise<number | undefined>;
   readonly result: Promise<ExecResult>;
   /** Terminate now (SIGTERM to the group, SIGKILL after the grace period). */
   terminate(): void;
@@ -58,8 +61,14 @@ export interface Execution {
 /** Drain window for output after the leader exits, real time (an I/O matter, not protocol timing). */
 const OUTPUT_DRAIN_MS = 100;
 
-function signalGroup(pid: number | undefined, sig: 'SIGTERM' | 'SIGKILL'): void {
-  if (pid === undefined) return;
+function signalGroup(child: ChildProcess | undefined, sig: 'SIGTERM' | 'SIGKILL'): void {
+  if (!child) return;
+  const pid = child.pid;
+  if (pid === undefined) {
+    // Spawned by the worker and not running yet: signal it as soon as it is.
+    child.once('spawn', () => signalGroup(child, sig));
+    return;
+  }
   try {
     process.kill(-pid, sig);
   } catch {
@@ -69,7 +78,9 @@ function signalGroup(pid: number | undefined, sig: 'SIGTERM' | 'SIGKILL'): void 
 
 export function execCommand(opts: ExecOptions): Execution {
   const clock = opts.clock ?? systemClock;
-  const spawnFn = opts.spawn ?? (nodeSpawn as SpawnFn);
+  // By default the fork/exec happens in a worker thread (spawn-worker.ts), so a slow exec
+  // never stalls the advert timers; KEEPVIP_SPAWN=inline spawns on this thread.
+  const spawnFn = opts.spawn ?? (process.env.KEEPVIP_SPAWN === 'inline' ? (nodeSpawn as SpawnFn) : workerSpawn);
   const grace = opts.killGraceMs ?? 2000;
   const limit = opts.outputLimit ?? 4096;
   const startedAt = clock.now();
@@ -118,14 +129,14 @@ export function execCommand(opts: ExecOptions): Execution {
 
   const sendKill = (): void => {
     signalsSent.push('SIGKILL');
-    signalGroup(child?.pid, 'SIGKILL');
+    signalGroup(child, 'SIGKILL');
   };
 
   const terminate = (): void => {
     if (settled || terminating) return;
     terminating = true;
     signalsSent.push('SIGTERM');
-    signalGroup(child?.pid, 'SIGTERM');
+    signalGroup(child, 'SIGTERM');
     killTimer = clock.setTimeout(sendKill, grace);
   };
 
@@ -134,8 +145,14 @@ export function execCommand(opts: ExecOptions): Execution {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     finish(null, null, { code: err.code ?? 'EUNKNOWN', message: err.message });
-    return { pid: undefined, result, terminate };
+    return { pid: undefined, spawned: Promise.resolve(undefined), result, terminate };
   }
+  const started = child;
+  const spawned = new Promise<number | undefined>((resolve) => {
+    if (started.pid !== undefined) return resolve(started.pid);
+    started.once('spawn', () => resolve(started.pid));
+    started.once('error', () => resolve(started.pid));
+  });
 
   const onData = (d: Buffer): void => {
     if (kept >= limit) {
@@ -179,5 +196,13 @@ export function execCommand(opts: ExecOptions): Execution {
     }, opts.timeoutMs);
   }
 
-  return { pid: child.pid, result, terminate };
+  return {
+    // Known at once for an inline spawn, a moment later for one done by the worker.
+    get pid() {
+      return started.pid;
+    },
+    spawned,
+    result,
+    terminate,
+  };
 }

@@ -146,7 +146,8 @@ export class ScriptRunner {
       spawn: o.spawn,
     });
     slot.exec = exec;
-    o.onEvent?.({ type: 'script_started', name: this.name, pid: exec.pid });
+    const pid = await exec.spawned;
+    o.onEvent?.({ type: 'script_started', name: this.name, pid });
     const r = await exec.result;
     if (r.timedOut) {
       this.stats.timeouts++;

@@ -88,7 +88,9 @@ export class VrrpSocket {
       versionFilter: opts.versionFilter ?? true,
       recvBufSize: opts.recvBufSize,
       onPacket: onPacket
-        ? (payload, src, dst, idx, ttl) => onPacket(payload, { family, src, dst, ttl, ifindex: idx, ifname: nameOf(idx) })
+        ? (payload, src, dst, idx, ttl) =>
+            // The bound interface's name is known: no lookup (three syscalls) per packet.
+            onPacket(payload, { family, src, dst, ttl, ifindex: idx, ifname: idx === ifindex && ifname !== undefined ? ifname : nameOf(idx) })
         : undefined,
       onError: opts.onError,
     });

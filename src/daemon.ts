@@ -647,7 +647,11 @@ export class Daemon {
 
   async dump(format: DumpFormat): Promise<void> {
     try {
-      const path = await writeDump(format, this.snapshot(), { secrets: secretsOf(this.model) });
+      const dir = this.model.keepvip.dumpDir;
+      const path = await writeDump(format, this.snapshot(), {
+        secrets: secretsOf(this.model),
+        ...(dir ? { path: `${dir}/keepalived.${format}` } : {}),
+      });
       this.log.event('dump_written', { dump: format, path });
     } catch (err) {
       this.log.event('dump_failed', { dump: format, path: '-', ...errText(err) });

@@ -267,6 +267,8 @@ export interface KeepvipDefs {
   /** ADDR:PORT for the Prometheus endpoint. */
   metricsListen?: { host: string; port: number };
   controlSocket?: string;
+  /** dump_dir DIR: where SIGUSR1/SIGUSR2 write keepalived.data / .stats / .json (default /tmp, as keepalived). */
+  dumpDir?: string;
   /** manage_ip_forward on|off (default on: forwarding off on the standby, as the cloud vendor HA guidance asks). */
   manageIpForward: boolean;
   ipForwardScope: 'global' | 'interface';

@@ -52,6 +52,7 @@ export function resolveKeepvip(k: Draft['keepvip']): KeepvipDefs {
   };
   if (k.metricsListen) out.metricsListen = k.metricsListen;
   if (k.controlSocket) out.controlSocket = k.controlSocket;
+  if (k.dumpDir) out.dumpDir = k.dumpDir;
   if (k.logFormat) out.logFormat = k.logFormat;
   if (k.statusFile) out.statusFile = k.statusFile;
   if (k.pos) out.pos = k.pos;

@@ -65,9 +65,16 @@ export async function startKeepvip(vl: VrrpLab, name: string, config: string, op
   if (opts.detail) cli.push('-D');
   // ip netns exec already gives the command its own mount namespace (slave to the host's);
   // unshare -m and --make-rprivate make sure the tmpfs can never propagate back.
-  const args = opts.privateTmp
-    ? ['unshare', '-m', 'sh', '-c', 'mount --make-rprivate / && mount -t tmpfs keepvip-tmp /tmp && exec "$@"', 'sh', ...cli]
-    : cli;
+  // When the checkout itself lives under /tmp (a CI clone), it is bound back into the new
+  // /tmp at the same path, so the daemon still finds its code.
+  const keep = REPO_ROOT.replace(/\/$/, '');
+  const rebind = keep.startsWith('/tmp/')
+    ? ` && mkdir -p '${keep}' && mount --bind '/mnt/kv-old-tmp/${keep.slice('/tmp/'.length)}' '${keep}'`
+    : '';
+  const setup =
+    'mount --make-rprivate / && mount -t tmpfs kv-old /mnt && mkdir /mnt/kv-old-tmp && mount --bind /tmp /mnt/kv-old-tmp' +
+    ` && mount -t tmpfs keepvip-tmp /tmp${rebind} && exec "$@"`;
+  const args = opts.privateTmp ? ['unshare', '-m', 'sh', '-c', setup, 'sh', ...cli] : cli;
   const child = vl.lab.spawn(vl.node(name).ns, args, { cwd: REPO_ROOT, env: { ...process.env, ...opts.env } });
   const d = new VrrpDaemon(name, 'keepvip', child, conf);
   vl.daemons.set(name, d);

@@ -72,6 +72,12 @@ export const KEEPVIP_DEFS_TABLE: KeywordTable<KV> = {
     if (!v.startsWith('/')) ctx.diags.error('invalid-value', `control_socket: '${v}' must be an absolute path`, st.args[0]!.pos);
     else k.controlSocket = v;
   }),
+  dump_dir: K((st, k, ctx) => {
+    const v = value(st, ctx);
+    if (v === undefined) return;
+    if (!v.startsWith('/')) ctx.diags.error('invalid-value', `dump_dir: '${v}' must be an absolute path`, st.args[0]!.pos);
+    else k.dumpDir = v;
+  }),
   manage_ip_forward: K((st, k, ctx) => {
     const b = onOff(st, ctx);
     if (b !== undefined) k.manageIpForward = b;

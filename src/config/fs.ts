@@ -2,7 +2,13 @@
  * The file access the loader needs, behind an interface so tests can use an in-memory tree.
  * The default implementation reads the real file system synchronously.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+
+/**
+ * Larger files are refused (EFBIG) instead of read: a device such as /dev/zero never ends,
+ * and a file this size is not a configuration.
+ */
+export const MAX_CONFIG_BYTES = 128 * 1024 * 1024;
 
 export interface ConfigFs {
   /** Read a file as UTF-8; throws an Error with a `code` (ENOENT, EACCES, EISDIR...). */
@@ -14,12 +20,30 @@ export interface ConfigFs {
 
 export const nodeFs: ConfigFs = {
   readFile: (path) => {
-    if (statSync(path).isDirectory()) {
-      const err = new Error(`${path} is a directory`) as Error & { code: string };
-      err.code = 'EISDIR';
-      throw err;
+    const fail = (code: string, message: string): never => {
+      throw Object.assign(new Error(message), { code });
+    };
+    if (statSync(path).isDirectory()) fail('EISDIR', `${path} is a directory`);
+    const fd = openSync(path, 'r');
+    try {
+      const st = fstatSync(fd);
+      if (st.size > MAX_CONFIG_BYTES) fail('EFBIG', `${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
+      if (st.isFile()) return readFileSync(fd, 'utf8');
+      // Character devices and pipes report no size: read to the end, never past the cap.
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const chunk = Buffer.allocUnsafe(1 << 20);
+        const n = readSync(fd, chunk, 0, chunk.length, null);
+        if (n === 0) break;
+        total += n;
+        if (total > MAX_CONFIG_BYTES) fail('EFBIG', `${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
+        chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+      }
+      return Buffer.concat(chunks, total).toString('utf8');
+    } finally {
+      closeSync(fd);
     }
-    return readFileSync(path, 'utf8');
   },
   readdir: (path) => readdirSync(path),
   isDirectory: (path) => {

@@ -232,7 +232,8 @@ export interface TrackProcess {
   pos: Position;
   /** Process name and optional parameters to match. */
   process: string[];
-  paramMatch?: 'initial' | 'partial';
+  /** exact (bare `param_match`), initial or partial; absent: the process name alone. */
+  paramMatch?: 'exact' | 'initial' | 'partial';
   weight: number;
   reverse: boolean;
   quorum: number;

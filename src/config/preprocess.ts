@@ -34,6 +34,8 @@ export interface PreprocessResult {
 
 const INCLUDE_WORDS = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 const MAX_INCLUDE_DEPTH = 32;
+/** Files read in total (the main file and every include): bounds an include fan-out. */
+const MAX_FILES_READ = 10_000;
 const MAX_SUBSTITUTION_DEPTH = 32;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
@@ -118,7 +120,20 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: Diagnos
 
   let pending: { name: string; lines: string[] } | undefined;
 
+  // Files being read, outermost first: an include of one of them is a loop.
+  const reading: string[] = [];
+  let filesRead = 0;
+
   const readFile = (file: string, depth: number, from?: Position): void => {
+    if (from && reading.includes(file)) {
+      diags.warning('include-depth', `include loop: ${file} is already being read (not read again)`, from);
+      return;
+    }
+    if (from && filesRead >= MAX_FILES_READ) {
+      diags.warning('include-depth', `more than ${MAX_FILES_READ} files included: ${file} not read`, from);
+      return;
+    }
+    filesRead++;
     let content: string;
     try {
       content = opts.fs.readFile(file);
@@ -129,6 +144,7 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: Diagnos
       return;
     }
     files.push(file);
+    reading.push(file);
     const physical = content.split('\n');
     for (let n = 0; n < physical.length; n++) {
       let raw = physical[n]!;
@@ -173,6 +189,7 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: Diagnos
       defs.set(pending.name, { lines: pending.lines });
       pending = undefined;
     }
+    reading.pop();
   };
 
   readFile(path, 0);

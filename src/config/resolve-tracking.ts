@@ -57,7 +57,9 @@ export function resolveTracked(d: Draft, diags: Diagnostics): Tracked {
       name: p.name,
       pos: p.pos,
       process: p.process,
-      weight: p.weight ?? 1,
+      // keepalived 2.2.7: a vrrp_track_process without weight faults the instance when the
+      // quorum is lost (weight 0), as for scripts.
+      weight: p.weight ?? 0,
       reverse: p.reverse ?? false,
       quorum: p.quorum ?? 1,
       forkDelay: p.forkDelay ?? 0,

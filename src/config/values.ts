@@ -8,6 +8,7 @@ import type { Token } from './lexer.js';
 import type { Statement } from './tree.js';
 import type { ScriptCommand } from './model.js';
 import { splitArgv } from './argv.js';
+import { ArgvError } from '../track/argv.js';
 import { canonicalIp, familyOf, type Family } from '../core/ip.js';
 
 export function kw(st: Statement): string {
@@ -122,7 +123,15 @@ export function parseIp(t: Token, what: string, diags: Diagnostics): { address: 
 export function scriptArg(st: Statement, diags: Diagnostics): ScriptCommand | undefined {
   const t = arg(st, 0, diags, 'a script');
   if (!t) return undefined;
-  const argv = splitArgv(t.text);
+  let argv: string[];
+  try {
+    argv = splitArgv(t.text);
+  } catch (e) {
+    // keepalived: "String '...': missing terminating '" and the script is not used.
+    if (!(e instanceof ArgvError)) throw e;
+    diags.warning('invalid-value', `'${kw(st)}': ${e.message} (ignored)`, t.pos);
+    return undefined;
+  }
   if (argv.length === 0) {
     diags.warning('invalid-value', `'${kw(st)}': empty command (ignored)`, t.pos);
     return undefined;

@@ -116,5 +116,5 @@ describe('configuration fuzzing', () => {
     // The mutations really do reach the checks.
     expect(diagnosticsSeen).toBeGreaterThan(3000);
     expect(errorsSeen).toBeGreaterThan(100);
-  });
+  }, 120_000);
 });

@@ -116,6 +116,8 @@ describe('Notifier', () => {
     const b = notifier.notify({ kind: 'INSTANCE', name: 'VI_1', state: 'BACKUP', priority: 100 });
     const m = notifier.notify({ kind: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 100 });
     await until(() => existsSync(`${dir}/stuck.ready`), 5000, 'stuck script');
+    // The pid arrives from the spawner thread, possibly after the script's first output.
+    await until(() => events.some((e) => e.type === 'notify_started'), 5000, 'notify_started');
     const pid = (events.find((e) => e.type === 'notify_started') as { pid: number }).pid;
     clock.advance(10_000); // SIGTERM: ignored
     await new Promise((r) => setTimeout(r, 100));

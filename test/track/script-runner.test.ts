@@ -86,6 +86,8 @@ while :; do sleep 0.05; done`,
     const { r, clock, events } = runner([p], { timeoutMs: 3000 });
     const done = r.runOnce()!;
     await until(() => existsSync(`${m}.ready`) && existsSync(`${m}.child`), 5000, 'script start');
+    // The pid arrives from the spawner thread, possibly after the script's first output.
+    await until(() => events.some((e) => e.type === 'script_started'), 5000, 'script_started');
     const pid = (events.find((e) => e.type === 'script_started') as { pid: number }).pid;
     expect(liveInGroup(pid).length).toBeGreaterThanOrEqual(2);
     clock.advance(2999);
@@ -111,6 +113,8 @@ while :; do sleep 0.05; done`,
     const { r, clock, events } = runner([p], { timeoutMs: 500 });
     const done = r.runOnce()!;
     await until(() => existsSync(`${m}.child`), 5000, 'child');
+    // The pid arrives from the spawner thread, possibly after the script's first output.
+    await until(() => events.some((e) => e.type === 'script_started'), 5000, 'script_started');
     const pid = (events.find((e) => e.type === 'script_started') as { pid: number }).pid;
     clock.advance(500);
     const res = await done;
@@ -167,6 +171,8 @@ while :; do sleep 0.05; done`,
     const { r, results, events } = runner([p], { timeoutMs: 60_000, killGraceMs: 200 });
     r.start();
     await until(() => existsSync(m), 5000, 'start');
+    // The pid arrives from the spawner thread, possibly after the script's first output.
+    await until(() => events.some((e) => e.type === 'script_started'), 5000, 'script_started');
     const pid = (events.find((e) => e.type === 'script_started') as { pid: number }).pid;
     await r.stop();
     expect(results).toHaveLength(0);

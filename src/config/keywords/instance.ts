@@ -174,7 +174,8 @@ const SUPPORTED: KeywordTable<I> = {
   notify: notify('generic'),
   notify_master_rx_lower_pri: notify('masterRxLowerPri'),
   notify_priority_changes: S((st, i, ctx) => {
-    const v = boolArg(st, 0, ctx.diags);
+    // keepalived 2.2.7 takes the bare keyword as on.
+    const v = st.args.length ? boolArg(st, 0, ctx.diags) : true;
     if (v !== undefined) i.notifyPriorityChanges = v;
   }),
   // Ranges as keepalived 2.2.7 reads them (delays up to 4294 s).

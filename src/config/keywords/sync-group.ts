@@ -34,7 +34,8 @@ export const SYNC_GROUP_TABLE: KeywordTable<G> = {
   notify_stop: notify('stop'),
   notify: notify('generic'),
   notify_priority_changes: S((st, g, ctx) => {
-    const v = boolArg(st, 0, ctx.diags);
+    // keepalived 2.2.7 takes the bare keyword as on.
+    const v = st.args.length ? boolArg(st, 0, ctx.diags) : true;
     if (v !== undefined) g.notifyPriorityChanges = v;
   }),
   smtp_alert: {

@@ -135,8 +135,12 @@ export const TRACK_PROCESS_TABLE: KeywordTable<DraftTrackProcess> = {
     if (arg(st, 0, ctx.diags, 'a process name')) p.process = st.args.map((a) => a.text);
   }),
   param_match: P((st, p, ctx) => {
-    const t = arg(st, 0, ctx.diags, 'initial|partial');
-    if (!t) return;
+    // Bare `param_match`: the parameters must match exactly (keepalived 2.2.7).
+    const t = st.args[0];
+    if (!t) {
+      p.paramMatch = 'exact';
+      return;
+    }
     if (t.text === 'initial' || t.text === 'partial') p.paramMatch = t.text;
     else ctx.diags.warning('invalid-value', `param_match: '${t.text}' is not initial|partial (ignored)`, t.pos);
   }),

@@ -23,7 +23,9 @@ import { Metrics } from './ops/metrics.js';
 import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js';
 import { emptyStats, instanceConfigFromParams, type InstanceStats, type InstanceStatus, type StatusSnapshot, type Transition } from './ops/status.js';
 import { statusSummary, SystemdNotifier } from './ops/systemd.js';
+import { checkCloudConstraints, type NicAddress, type VipPlacement } from './cloud/constraints.js';
 import { CloudManager } from './shell/cloud.js';
+import { RtnlClient } from './shell/net/netlink.js';
 import { Health } from './shell/health.js';
 import { LinuxPlatform } from './shell/linux.js';
 import { vipSpecFromConfig } from './shell/net/addresses.js';
@@ -377,6 +379,7 @@ export class Daemon {
       this.runtime.start();
       // Cloud discovery now rather than at the first failover (not awaited).
       this.cloud.prepare();
+      void this.checkCloudPlacement(model);
       await this.startOps();
     } catch (err) {
       this.closeAll();
@@ -388,6 +391,38 @@ export class Daemon {
     const flush = setInterval(() => this.drops.flush(), 1000);
     flush.unref();
     this.timers.push(flush);
+  }
+
+  /**
+   * The cloud vendor's VIP constraints, as warnings at start-up: a VIP outside its
+   * interface's subnet cannot be bound; several NICs in one subnet break the return path;
+   * more than 8 VIPs on one NIC is past the recommended limit.
+   */
+  private async checkCloudPlacement(model: ConfigModel): Promise<void> {
+    const vips: VipPlacement[] = [];
+    for (const inst of model.instances) {
+      if (!inst.cloudVip || !inst.interface) continue;
+      const addrs = inst.cloudVip.address ? [inst.cloudVip.address] : inst.vips.map((v) => v.address);
+      for (const address of addrs) vips.push({ address, ifname: inst.interface });
+    }
+    if (!vips.length) return;
+    let client: RtnlClient | undefined;
+    try {
+      client = RtnlClient.open();
+      const links = await client.dumpLinks();
+      const names = new Map(links.map((l) => [l.ifindex, l.ifname]));
+      const vipSet = new Set(model.instances.flatMap((i) => [...i.vips, ...i.excludedVips].map((v) => v.address)));
+      const nics: NicAddress[] = (await client.dumpAddresses())
+        .filter((a) => a.scope === 0 && !vipSet.has(a.address) && names.get(a.ifindex) !== 'lo')
+        .map((a) => ({ ifname: names.get(a.ifindex) ?? String(a.ifindex), address: a.address, prefixLength: a.prefixLen }));
+      for (const w of checkCloudConstraints(vips, nics)) {
+        this.log.event('cloud_warning', { provider: '-', code: w.code, message: w.message, ...(w.vip ? { vip: w.vip } : {}) });
+      }
+    } catch (err) {
+      this.log.event('cloud_warning', { provider: '-', code: 'PLACEMENT_CHECK_FAILED', message: errText(err).error });
+    } finally {
+      client?.close();
+    }
   }
 
   private trackedInterfaces(model: ConfigModel): string[] {

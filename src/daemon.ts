@@ -333,6 +333,7 @@ export class Daemon {
       forwardScope: model.keepvip.ipForwardScope,
       onPacket: (payload, meta) => this.runtime?.receive({ payload, meta }),
       onSocketError: (ifname, err) => this.log.event('internal_error', { code: 'socket', error: `${ifname}: ${err.message}` }),
+      onForwarding: (_scope, enabled, instance) => this.log.event('forwarding_set', { enabled, instance }),
     });
     try {
       const instances = await this.buildInstances(model);

@@ -20,6 +20,8 @@ export interface LinuxPlatformOptions {
   /** Called with every received VRRP packet. */
   onPacket(payload: Buffer, meta: ReceivedMeta): void;
   onSocketError(ifname: string, err: Error): void;
+  /** Forwarding was turned off, or back to its start-up value (scope key: family or family/interface). */
+  onForwarding?(scope: string, enabled: boolean, instance: string): void;
 }
 
 interface SocketInfo {
@@ -162,7 +164,10 @@ export class LinuxPlatform implements Platform {
     const on = wanted.size > 0;
     if (this.forwardState.get(key) === on) return Promise.resolve();
     this.forwardState.set(key, on);
-    const p = this.forwardChain.then(() => (on ? fm.restore() : fm.disable()));
+    const p = this.forwardChain.then(async () => {
+      await (on ? fm.restore() : fm.disable());
+      this.opts.onForwarding?.(key, on, inst.name);
+    });
     this.forwardChain = p.catch(() => undefined);
     return p.then(() => undefined);
   }

@@ -124,7 +124,7 @@ function onTimer(s: InstanceState, timer: TimerName, now: number, out: Action[],
   fired.timers = withoutTimer(s.timers, timer);
   switch (s.state) {
     case 'MASTER':
-      return masterOnTimer(fired, timer, now, out);
+      return masterOnTimer(fired, timer, now, out, due);
     case 'BACKUP':
       // RFC 9568 §6.4.2: "If the Master_Down_Timer fires, then: ... Transition to the
       // {Master} state". A sync group may hold the member back (timer consumed).

@@ -56,14 +56,20 @@ export function masterOnAdvert(
   return s;
 }
 
-/** A due timer in MASTER (already removed from s.timers by the caller). */
-export function masterOnTimer(s: InstanceState, timer: TimerName, now: number, out: Action[]): InstanceState {
+/**
+ * A due timer in MASTER (already removed from s.timers by the caller); `due` is the time
+ * it was armed for.
+ */
+export function masterOnTimer(s: InstanceState, timer: TimerName, now: number, out: Action[], due: number = now): InstanceState {
   const p = s.params;
   switch (timer) {
     case 'Adver_Timer': {
       // "If the Adver_Timer fires, then: Send an ADVERTISEMENT; Reset the Adver_Timer to
-      // Advertisement_Interval". The current effective priority is advertised.
-      const at = now + csToMs(p.intervalCs);
+      // Advertisement_Interval". The current effective priority is advertised. The next
+      // deadline follows the previous one, not the (late) wake-up, so adverts do not drift;
+      // after a stall longer than an interval, the schedule restarts from now (no burst).
+      const interval = csToMs(p.intervalCs);
+      const at = due + interval > now ? due + interval : now + interval;
       out.push({ type: 'SendAdvert', priority: s.priority, intervalCs: p.intervalCs });
       out.push({ type: 'ArmTimer', timer: 'Adver_Timer', at });
       const n = withArmed(s, 'Adver_Timer', at);

@@ -36,6 +36,12 @@ export interface KeywordSpec<T> {
   why?: string;
   /** Whether keepalived expects a block here (used for a helpful diagnostic). */
   block?: boolean;
+  /**
+   * Without its block, the keyword is still handled, as an empty block: keepalived 2.2.7
+   * creates the item and its own checks refuse it (a `vrrp_instance NAME` cut off before
+   * its `{` has no virtual_router_id).
+   */
+  emptyWithoutBlock?: boolean;
 }
 
 export type KeywordTable<T> = Record<string, KeywordSpec<T>>;
@@ -97,7 +103,7 @@ export function walk<T>(
     }
     if (spec.block && !st.block) {
       ctx.diags.warning('block-expected', `'${name}' expects a { ... } block`, st.keyword.pos);
-      continue;
+      if (!spec.emptyWithoutBlock) continue;
     }
     if (!spec.block && st.block) {
       ctx.diags.warning('unexpected-open-brace', `'${name}' does not take a block (block skipped)`, st.open ?? st.keyword.pos);

@@ -70,7 +70,7 @@ export const TOP_TABLE: KeywordTable<D> = {
     block: true,
     handle: (st, d, ctx) => parseGlobalDefs(st, d.global, ctx),
   },
-  vrrp_instance: named((d) => d.instances, parseInstance, 'vrrp_instance'),
+  vrrp_instance: { ...named((d) => d.instances, parseInstance, 'vrrp_instance'), emptyWithoutBlock: true },
   vrrp_sync_group: named((d) => d.syncGroups, parseSyncGroup, 'vrrp_sync_group'),
   vrrp_script: named((d) => d.scripts, parseScriptBlock, 'vrrp_script'),
   track_file: named((d) => d.trackFiles, parseTrackFileBlock, 'track_file'),

@@ -7,14 +7,16 @@
  *   status [--json], cloud status   subcommands (src/cli-commands.ts)
  * Without -t or --dump-config the daemon runs (src/daemon.ts, loaded lazily).
  */
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigFileError, defaultConfigId, loadConfig } from './config/load.js';
 import { formatDiagnostic } from './config/diagnostics.js';
 import { redactModel } from './config/redact.js';
-import type { ConfigEnv } from './config/env.js';
+import { hostEnv, type ConfigEnv } from './config/env.js';
+
+export { hostEnv };
 import type { ConfigModel } from './config/model.js';
 
 export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
@@ -48,19 +50,6 @@ export interface CliDeps {
   env?: ConfigEnv;
   /** The daemon entry; default: runDaemon exported by ./daemon.js, loaded on demand. */
   loadDaemon?: () => Promise<RunDaemon | undefined>;
-}
-
-/** Interfaces present on this host (in this network namespace), or no check if unknown. */
-export function hostEnv(): ConfigEnv {
-  const dir = '/sys/class/net';
-  if (!existsSync(dir)) return {};
-  let names: Set<string>;
-  try {
-    names = new Set(readdirSync(dir));
-  } catch {
-    return {};
-  }
-  return { interfaceExists: (n) => names.has(n) };
 }
 
 async function defaultLoadDaemon(): Promise<RunDaemon | undefined> {

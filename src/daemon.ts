@@ -6,8 +6,8 @@
  */
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { hostEnv, type DaemonOptions } from './cli.js';
-import { loadConfig } from './config/load.js';
+import type { DaemonOptions } from './cli.js';
+import { loadConfigOffThread } from './config/load-thread.js';
 import { formatDiagnostic } from './config/diagnostics.js';
 import type { ConfigModel, VipEntry, VrrpInstance } from './config/model.js';
 import type { DropReason } from './core/codec/errors.js';
@@ -95,6 +95,9 @@ interface InstanceExtra {
   lastTransition: Transition | null;
 }
 
+/** At most this many config_error lines for one refused reload. */
+const RELOAD_ERRORS_LOGGED = 20;
+
 export class Daemon {
   readonly log: Log;
   private model: ConfigModel;
@@ -116,6 +119,7 @@ export class Daemon {
   private lastReload: StatusSnapshot['daemon']['lastReload'] = null;
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
+  private reloadChain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: DaemonOptions) {
     this.model = opts.model;
@@ -578,7 +582,14 @@ export class Daemon {
    * SIGHUP: re-parse; a configuration with errors is refused and the running one kept.
    * Instances matched by (VRID, family, interface) keep their state (runtime.reload).
    */
-  async reload(trigger: string): Promise<ReloadResult> {
+  reload(trigger: string): Promise<ReloadResult> {
+    // One at a time: a SIGHUP during a reload waits for it, then reads the file again.
+    const next = this.reloadChain.then(() => this.reloadNow(trigger));
+    this.reloadChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(trigger: string): Promise<ReloadResult> {
     if (this.stopping) return { ok: false, message: 'stopping' };
     this.log.event('reload_started', { signal: trigger });
     this.sd.reloading();
@@ -591,17 +602,29 @@ export class Daemon {
     };
     let result;
     try {
-      result = loadConfig(this.opts.configFile, { configId: this.opts.configId, env: hostEnv() });
+      // Off the main thread: a large file must not hold back the adverts.
+      result = await loadConfigOffThread(this.opts.configFile, { configId: this.opts.configId });
     } catch (err) {
       return fail('config-file-unreadable', errText(err).error);
     }
+    if (!result.offThread) this.log.event('config_load_inline', { reason: result.fallbackReason ?? 'unknown' });
+    if (this.stopping) return { ok: false, message: 'stopping' };
     if (!result.ok) {
-      for (const d of result.diagnostics) {
-        if (d.severity === 'error') this.log.event('config_error', { file: d.pos.file, line: d.pos.line, message: formatDiagnostic(d) });
+      // The first errors are logged; thousands of lines would only delay the adverts
+      // (`keepvip -t` prints them all).
+      const errors = result.diagnostics.filter((d) => d.severity === 'error');
+      for (const d of errors.slice(0, RELOAD_ERRORS_LOGGED)) {
+        this.log.event('config_error', { file: d.pos.file, line: d.pos.line, message: formatDiagnostic(d) });
       }
-      return fail('config-invalid', `${result.diagnostics.filter((d) => d.severity === 'error').length} error(s) in the new configuration`);
+      const more = errors.length > RELOAD_ERRORS_LOGGED ? ` (the first ${RELOAD_ERRORS_LOGGED} logged; keepvip -t lists them all)` : '';
+      return fail('config-invalid', `${errors.length} error(s) in the new configuration${more}`);
     }
     const model = result.model;
+    // keepalived would reload into nothing and stop VRRP; a file emptied or cut off before
+    // its first instance is far likelier than a wish to stop every instance by SIGHUP.
+    if (model.instances.length === 0 && this.model.instances.length > 0) {
+      return fail('config-no-instances', 'the new configuration has no vrrp_instance; stop the service to remove every instance');
+    }
     try {
       for (const s of secretsOf(model)) this.log.addSecret(s);
       const instances = await this.buildInstances(model);

@@ -95,6 +95,7 @@ export const EVENTS = {
     fields: ['instances', 'added', 'removed', 'durationMs'],
   },
   reload_failed: { level: 'error', msg: 'reload failed; keeping the running configuration', fields: ['code', 'error'] },
+  config_load_inline: { level: 'warn', msg: 'configuration read on the main thread (worker unavailable)', fields: ['reason'] },
   internal_error: { level: 'error', msg: 'internal error', fields: ['code', 'error'], optional: ['instance'] },
 
   // --- VRRP instances -----------------------------------------------------------------

@@ -24,7 +24,7 @@
  *   Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time
  */
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -429,6 +429,37 @@ function macAt(frame: Buffer, off: number): string {
 }
 
 // ---------------------------------------------------------------------------------------
+// Run-wide recording (test/global-setup.ts scans it for secrets after the whole run)
+
+/** Set by test/global-setup.ts: the run-wide directory daemon output and configs go to. */
+export const RUN_DIR_ENV = 'KEEPVIP_TEST_RUN_DIR';
+let recorded = 0;
+
+/**
+ * Record a keepvip daemon for the run-wide secret scan: its configuration text, the
+ * content of every credentials_file it names (read now: tests delete them), and its
+ * stdout/stderr appended as they arrive. A no-op outside a run with the global setup.
+ * keepalived is not recorded: it prints its own PASS password, which is not ours to fix.
+ */
+export function recordDaemonOutput(name: string, child: ChildProcess, configText: string): void {
+  const dir = process.env[RUN_DIR_ENV];
+  if (!dir || !existsSync(dir)) return;
+  const base = join(dir, `${process.pid}-${recorded++}-${name.replace(/[^\w.-]/g, '_')}`);
+  const credentials: Record<string, string> = {};
+  for (const m of configText.matchAll(/^\s*credentials_file\s+["']?([^\s"']+)/gm)) {
+    try {
+      credentials[m[1]!] = readFileSync(m[1]!, 'utf8');
+    } catch {
+      /* unreadable now: the daemon cannot read it either */
+    }
+  }
+  writeFileSync(`${base}.record.json`, JSON.stringify({ name, pid: child.pid, config: configText, credentials }), { mode: 0o600 });
+  // One file per stream: a secret split across chunks stays contiguous.
+  child.stdout?.on('data', (d: Buffer) => appendFileSync(`${base}.stdout.log`, d));
+  child.stderr?.on('data', (d: Buffer) => appendFileSync(`${base}.stderr.log`, d));
+}
+
+// ---------------------------------------------------------------------------------------
 // Daemons
 
 export type Impl = 'keepvip' | 'keepalived';
@@ -714,6 +745,7 @@ export class VrrpLab {
       if (opts.humanLogs) args.push('-l');
       if (opts.detail) args.push('-D');
       d = new VrrpDaemon(name, impl, this.lab.spawn(n.ns, args, { cwd: REPO_ROOT }), conf);
+      recordDaemonOutput(name, d.child, config);
     } else {
       // Distinct pid files per node; -P: VRRP only; -R: no respawn (a killed VRRP child stays dead);
       // -G: no syslog.

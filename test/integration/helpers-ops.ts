@@ -21,7 +21,7 @@ import { controlRequest } from '../../src/ops/control.js';
 import type { StatusSnapshot } from '../../src/ops/status.js';
 import { hasBinary } from '../helpers/netns.js';
 import { parseExposition, type Exposition } from '../ops/helpers/prom-text.js';
-import { DEFAULT_INSTANCE, KEEPVIP_CLI, REPO_ROOT, VrrpDaemon, waitFor, type VrrpLab } from '../helpers/vrrp-lab.js';
+import { DEFAULT_INSTANCE, KEEPVIP_CLI, recordDaemonOutput, REPO_ROOT, VrrpDaemon, waitFor, type VrrpLab } from '../helpers/vrrp-lab.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -77,6 +77,7 @@ export async function startKeepvip(vl: VrrpLab, name: string, config: string, op
   const args = opts.privateTmp ? ['unshare', '-m', 'sh', '-c', setup, 'sh', ...cli] : cli;
   const child = vl.lab.spawn(vl.node(name).ns, args, { cwd: REPO_ROOT, env: { ...process.env, ...opts.env } });
   const d = new VrrpDaemon(name, 'keepvip', child, conf);
+  recordDaemonOutput(name, child, config);
   vl.daemons.set(name, d);
   vl.history.push(d);
   const instance = opts.waitInstance === undefined ? DEFAULT_INSTANCE : opts.waitInstance;

@@ -86,14 +86,20 @@ export class LinuxPlatform implements Platform {
     }
   }
 
-  /** Record forwarding values at start-up for the families / interfaces in use. */
+  /**
+   * Record forwarding values at start-up for the families / interfaces in use. Called again
+   * on reload for the new configuration: a target already recorded keeps the value found at
+   * start-up (re-reading it now would record a standby's 0 as the value to restore).
+   */
   async initForwarding(targets: ForwardingTarget[]): Promise<void> {
     const unique = new Map<string, ForwardingTarget>();
     for (const t of targets) {
       const key = this.forwardKey(t);
       unique.set(key, this.opts.forwardScope === 'interface' ? t : { family: t.family });
     }
-    for (const [key, t] of unique) this.forwarding.set(key, await ForwardingManager.create([t]));
+    for (const [key, t] of unique) {
+      if (!this.forwarding.has(key)) this.forwarding.set(key, await ForwardingManager.create([t]));
+    }
   }
 
   sendVrrp(inst: PlatformInstance, payload: Buffer, dst: string): void {

@@ -2,7 +2,7 @@
  * From drafts to the final model: defaults, references, sync groups, duplicate VRIDs,
  * cloud settings and the script-security check, in the order keepalived 2.2.7 reports them.
  */
-import type { Diagnostics } from './diagnostics.js';
+import type { Diagnostics, Position } from './diagnostics.js';
 import type { ConfigModel, SyncGroup, VrrpInstance } from './model.js';
 import type { Draft } from './keywords/drafts.js';
 import type { ConfigEnv } from './env.js';
@@ -43,11 +43,14 @@ export function resolve(
   const cloudProviders = resolveProviders(draft.providers, diags);
   const providerNames = new Set(draft.providers.map((p) => p.name));
   const instances: VrrpInstance[] = [];
+  /** Where each instance's virtual_router_id stands (a clash is reported there). */
+  const vridPos = new Map<VrrpInstance, Position>();
   for (const d of draft.instances) {
     const inst = resolveInstance(d, { global: globalDefs, tracked, env, groupOf }, diags);
     if (!inst) continue;
     if (!resolveCloudVip(d, inst, cloudProviders, providerNames, diags)) continue;
     instances.push(inst);
+    vridPos.set(inst, d.seen['virtual_router_id'] ?? d.pos);
   }
 
   // One VRID per interface and family, unless unicast peers do not overlap (keepalived rule).
@@ -68,7 +71,7 @@ export function resolve(
       diags.error(
         'vrid-duplicate',
         `(${inst.name}) VRID ${inst.vrid} is already used by ${clash.name} with IPv${inst.family} on interface ${inst.interface}`,
-        inst.pos,
+        vridPos.get(inst) ?? inst.pos,
       );
       continue;
     }

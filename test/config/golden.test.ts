@@ -26,9 +26,9 @@ describe('configuration corpus goldens', () => {
         model: redactModel(r.model),
       });
       const goldenPath = join(FIXTURES, file.replace(/\.conf$/, '.golden.json'));
-      if (update || !existsSync(goldenPath)) {
-        writeFileSync(goldenPath, `${JSON.stringify(actual, null, 2)}\n`);
-      }
+      if (update) writeFileSync(goldenPath, `${JSON.stringify(actual, null, 2)}\n`);
+      // A missing golden is a failure, not a new baseline: UPDATE_GOLDEN=1 writes it.
+      expect(existsSync(goldenPath), `${goldenPath} is missing (UPDATE_GOLDEN=1 writes it)`).toBe(true);
       expect(actual).toEqual(JSON.parse(readFileSync(goldenPath, 'utf8')));
     });
   }

@@ -113,3 +113,19 @@ describe('conditionals and definitions', () => {
     ]);
   });
 });
+
+describe('default config id', () => {
+  it('is the host name up to the first dot, and @ID lines follow it when -i is not given', async () => {
+    const { hostname } = await import('node:os');
+    const { defaultConfigId, parseConfigText } = await import('../../src/config/load.js');
+    const id = hostname().split('.')[0]!;
+    expect(defaultConfigId()).toBe(id);
+    expect(defaultConfigId()).not.toContain('.');
+    const text = `global_defs {\n  @${id} router_id mine\n  @^${id} router_id others\n}\n`;
+    const r = parseConfigText(text);
+    expect(r.model.configId).toBe(id);
+    expect(r.model.globalDefs.routerId).toBe('mine');
+    // An explicit id (-i) replaces it.
+    expect(parseConfigText(text, { configId: `${id}-other` }).model.globalDefs.routerId).toBe('others');
+  });
+});

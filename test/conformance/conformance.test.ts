@@ -25,6 +25,25 @@ describe('conformance scenarios', () => {
     }
   });
 
+  it('maps every UNH-IOL group 2-4 test to scenarios and files that exist (README.md)', () => {
+    const readme = readFileSync(join(dir, '..', 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| (VRRP\.\d\.\d) \| [^|]+ \| ([^|]+) \|$/gm)];
+    const ids = rows.map((r) => r[1]);
+    const expected = [...Array(7)].map((_, i) => `VRRP.2.${i + 1}`).concat([...Array(4)].map((_, i) => `VRRP.3.${i + 1}`), [...Array(9)].map((_, i) => `VRRP.4.${i + 1}`));
+    expect(ids).toEqual(expected);
+    const root = join(dir, '..', '..', '..');
+    for (const [, id, refs] of rows) {
+      for (const part of refs!.split(';')) {
+        const m = /^\s*(scenario|test):\s*(.+?)\s*$/.exec(part);
+        expect(m, `${id}: '${part}'`).not.toBeNull();
+        for (const name of m![2]!.split(',').map((x) => x.trim())) {
+          const path = m![1] === 'scenario' ? join(dir, `${name}.json`) : join(root, name);
+          expect(existsSync(path), `${id}: ${path}`).toBe(true);
+        }
+      }
+    }
+  });
+
   it.each(files)('%s', (file) => {
     const sc = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Scenario;
     const actual = replay(sc).lines.join('\n') + '\n';

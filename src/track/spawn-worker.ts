@@ -111,7 +111,6 @@ let nextId = 1;
 function theWorker(): Worker {
   if (worker) return worker;
   const w = new Worker(WORKER_SOURCE, { eval: true, stdout: false, stderr: false });
-  w.unref();
   w.on('message', (m: WorkerMessage) => {
     const c = live.get(m.id);
     if (!c) return;
@@ -131,6 +130,9 @@ function theWorker(): Worker {
   };
   w.on('error', (e) => fail(e.message));
   w.on('exit', (code) => fail(`exit ${code}`));
+  // After the listeners: on Node 20 adding a 'message' listener refs the worker's port
+  // again, and the process would never exit once the daemon has stopped.
+  w.unref();
   worker = w;
   return w;
 }

@@ -125,6 +125,18 @@ export function providerConfigFromModel(p: ModelProvider): CloudProviderConfig {
   return c;
 }
 
+/**
+ * The addresses an instance's cloud_vip claims, one cloud VIP each: the resolved list,
+ * else `address`, else (a hand-built model) every virtual_ipaddress.
+ */
+export function cloudVipAddresses(inst: Pick<VrrpInstance, 'cloudVip' | 'vips'>): string[] {
+  const v = inst.cloudVip;
+  if (!v) return [];
+  if (v.addresses?.length) return [...v.addresses];
+  if (v.address) return [v.address];
+  return inst.vips.map((x) => x.address);
+}
+
 /** Map an instance's resolved cloud_vip onto CloudVip; the shell adds the interface MAC. */
 export function vipFromModel(inst: Pick<VrrpInstance, 'name' | 'cloudVip'>, interfaceMac?: string): CloudVip | undefined {
   const v: ModelVip | undefined = inst.cloudVip;
@@ -138,6 +150,19 @@ export function vipFromModel(inst: Pick<VrrpInstance, 'name' | 'cloudVip'>, inte
     instance: inst.name,
     ...(v.vipPortId ? { vipPortId: v.vipPortId } : {}),
     ...(v.nicPortId ? { nicPortId: v.nicPortId } : {}),
+    ...(v.floatingIpId ? { floatingIpId: v.floatingIpId } : {}),
     ...(interfaceMac ? { interfaceMac } : {}),
   };
+}
+
+/** One CloudVip per claimed address of the instance (see cloudVipAddresses). */
+export function vipsFromModel(inst: Pick<VrrpInstance, 'name' | 'cloudVip' | 'vips'>, interfaceMac?: string): CloudVip[] {
+  const cv = inst.cloudVip;
+  if (!cv) return [];
+  const out: CloudVip[] = [];
+  for (const address of cloudVipAddresses(inst)) {
+    const v = vipFromModel({ name: inst.name, cloudVip: { ...cv, address } }, interfaceMac);
+    if (v) out.push(v);
+  }
+  return out;
 }

@@ -5,7 +5,10 @@
  *    (the VIP port lives in one subnet and pairs only with NICs of that subnet);
  *  - several NICs of one server in the same subnet make replies leave through the wrong
  *    NIC (asymmetric routing) unless policy routing is set up;
- *  - Huawei Cloud binds at most 8 virtual IPs to one NIC.
+ *  - Huawei Cloud's VIP limits: at most 10 virtual IPs per NIC and 10 NICs per virtual IP,
+ *    8 virtual IPs per server recommended. Past 8 on this server (every cloud_vip of every
+ *    instance and interface) is a warning; past 10 on one NIC is a warning too (the cloud
+ *    refuses the 11th binding). 10 NICs per VIP is enforced by the claim (VIP_PAIR_LIMIT).
  */
 import { familyOf, ipToBytes } from '../core/ip.js';
 
@@ -20,7 +23,7 @@ export interface VipPlacement {
   ifname: string;
 }
 
-export type ConstraintCode = 'VIP_OUTSIDE_SUBNET' | 'NICS_SAME_SUBNET' | 'TOO_MANY_VIPS_PER_NIC';
+export type ConstraintCode = 'VIP_OUTSIDE_SUBNET' | 'NICS_SAME_SUBNET' | 'TOO_MANY_VIPS_PER_NIC' | 'TOO_MANY_VIPS_PER_SERVER';
 
 export interface ConstraintWarning {
   code: ConstraintCode;
@@ -29,7 +32,10 @@ export interface ConstraintWarning {
   ifname?: string;
 }
 
-export const MAX_VIPS_PER_NIC = 8;
+/** Huawei Cloud: a NIC can be bound to at most 10 virtual IPs. */
+export const MAX_VIPS_PER_NIC = 10;
+/** Huawei Cloud: at most 8 virtual IPs per server are recommended. */
+export const RECOMMENDED_VIPS_PER_SERVER = 8;
 
 /** Whether addr lies in network/prefixLength (same family only). */
 export function inSubnet(addr: string, network: string, prefixLength: number): boolean {
@@ -95,6 +101,7 @@ export function nicsInSameSubnet(nics: NicAddress[]): ConstraintWarning[] {
   return out;
 }
 
+/** The vendor's hard limit: more than `limit` distinct VIPs bound to one NIC (interface). */
 export function tooManyVipsPerNic(vips: VipPlacement[], limit = MAX_VIPS_PER_NIC): ConstraintWarning[] {
   const byIf = new Map<string, Set<string>>();
   for (const v of vips) {
@@ -108,14 +115,30 @@ export function tooManyVipsPerNic(vips: VipPlacement[], limit = MAX_VIPS_PER_NIC
       out.push({
         code: 'TOO_MANY_VIPS_PER_NIC',
         ifname,
-        message: `${set.size} cloud VIPs on ${ifname}: a NIC can be bound to at most ${limit} virtual IPs`,
+        message: `${set.size} cloud VIPs would be bound to the NIC of ${ifname}: the cloud binds at most ${limit} virtual IPs to one NIC, so some claims will be refused`,
       });
     }
   }
   return out;
 }
 
-/** All three checks. */
+/**
+ * The vendor's recommendation: more than `recommended` distinct VIPs on this server, counted
+ * over every instance and interface (the vips of the whole configuration).
+ */
+export function tooManyVipsPerServer(vips: VipPlacement[], recommended = RECOMMENDED_VIPS_PER_SERVER): ConstraintWarning[] {
+  const all = new Set(vips.map((v) => v.address));
+  if (all.size <= recommended) return [];
+  const ifnames = [...new Set(vips.map((v) => v.ifname))].sort();
+  return [
+    {
+      code: 'TOO_MANY_VIPS_PER_SERVER',
+      message: `${all.size} cloud VIPs on this server (on ${ifnames.join(', ')}): at most ${recommended} virtual IPs per server are recommended`,
+    },
+  ];
+}
+
+/** All the checks. */
 export function checkCloudConstraints(vips: VipPlacement[], nics: NicAddress[]): ConstraintWarning[] {
-  return [...vipOutsideSubnet(vips, nics), ...nicsInSameSubnet(nics), ...tooManyVipsPerNic(vips)];
+  return [...vipOutsideSubnet(vips, nics), ...nicsInSameSubnet(nics), ...tooManyVipsPerServer(vips), ...tooManyVipsPerNic(vips)];
 }

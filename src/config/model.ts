@@ -118,9 +118,22 @@ export interface TrackRef {
 
 export interface CloudVip {
   provider: string;
+  /**
+   * The VIP to claim: the one given, or the instance's only one. Absent when the block
+   * names none and the instance has several virtual addresses: each of them is claimed
+   * (one cloud VIP, hence one VIP port, per address; `vip_port_id` and `floating_ip_id`,
+   * which name one port or one floating IP, then cannot be given).
+   */
   address?: string;
+  /**
+   * Every address claimed, one cloud VIP each (resolved: `address` when given, else the
+   * instance's routable virtual addresses). Read it through cloudVipAddresses().
+   */
+  addresses?: string[];
   vipPortId?: string;
   nicPortId?: string;
+  /** OpenStack: floating IP moved to this node's port on claim (needs a single address). */
+  floatingIpId?: string;
   mode: 'exclusive' | 'shared';
   releaseOnBackup: boolean;
   disableSourceCheck: boolean;

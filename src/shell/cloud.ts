@@ -5,7 +5,7 @@
  * the VRRP path: every claim runs on its own promise.
  */
 import { Claimer, type ClaimOutcome } from '../cloud/claimer.js';
-import { providerConfigFromModel, vipFromModel, type CloudVip } from '../cloud/config.js';
+import { providerConfigFromModel, vipsFromModel, type CloudVip } from '../cloud/config.js';
 import type { CloudEvent } from '../cloud/events.js';
 import { createProvider } from '../cloud/factory.js';
 import type { CloudProvider } from '../cloud/provider.js';
@@ -63,11 +63,11 @@ export class CloudManager {
         this.providers.set(pcfg.name, provider);
       }
       const mac = inst.interface ? interfaceMac(inst.interface) : undefined;
-      const addresses = cv.address ? [cv.address] : inst.vips.map((v) => v.address);
+      // One claimer per address: several VIPs of one instance are claimed in parallel, each
+      // on its own VIP port (Huawei) or merged one by one into this node's port (OpenStack).
       const list: Claimer[] = [];
-      for (const address of addresses) {
-        const vip: CloudVip | undefined = vipFromModel({ name: inst.name, cloudVip: { ...cv, address } }, mac);
-        if (!vip) continue;
+      for (const vip of vipsFromModel(inst, mac)) {
+        const address = vip.address;
         const name = inst.name;
         const claimer: Claimer = new Claimer({ provider, vip, events: (ev) => this.claimEvent(claimer, name, pcfg.name, ev) });
         this.states.set(claimer, { vip: address, provider: pcfg.name, state: 'idle', attempts: 0 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { checkCloudConstraints, inSubnet, nicsInSameSubnet, tooManyVipsPerNic, vipOutsideSubnet } from '../../src/cloud/constraints.js';
+import {
+  checkCloudConstraints,
+  inSubnet,
+  MAX_VIPS_PER_NIC,
+  nicsInSameSubnet,
+  RECOMMENDED_VIPS_PER_SERVER,
+  tooManyVipsPerNic,
+  tooManyVipsPerServer,
+  vipOutsideSubnet,
+} from '../../src/cloud/constraints.js';
 
 describe('vendor constraints', () => {
   it('subnet membership, IPv4 and IPv6, odd prefix lengths', () => {
@@ -34,10 +43,41 @@ describe('vendor constraints', () => {
     expect(nicsInSameSubnet([{ ifname: 'eth0', address: '192.0.2.11', prefixLength: 24 }, { ifname: 'eth0', address: '192.0.2.12', prefixLength: 24 }])).toEqual([]);
   });
 
-  it('warns past 8 VIPs per NIC', () => {
-    const vips = (n: number) => Array.from({ length: n }, (_, i) => ({ address: `192.0.2.${100 + i}`, ifname: 'eth0' }));
-    expect(tooManyVipsPerNic(vips(8))).toEqual([]);
-    expect(tooManyVipsPerNic(vips(9))).toEqual([expect.objectContaining({ code: 'TOO_MANY_VIPS_PER_NIC', ifname: 'eth0' })]);
-    expect(checkCloudConstraints(vips(9), [{ ifname: 'eth0', address: '192.0.2.11', prefixLength: 24 }]).map((w) => w.code)).toEqual(['TOO_MANY_VIPS_PER_NIC']);
+  // Huawei Cloud: at most 10 VIPs per NIC and 10 NICs per VIP, 8 VIPs per server recommended.
+  const on = (ifname: string, n: number, from = 100, net = '192.0.2') =>
+    Array.from({ length: n }, (_, i) => ({ address: `${net}.${from + i}`, ifname }));
+  const nics = [
+    { ifname: 'eth0', address: '192.0.2.11', prefixLength: 24 },
+    { ifname: 'eth1', address: '198.51.100.11', prefixLength: 24 },
+  ];
+
+  it('the vendor numbers', () => {
+    expect(RECOMMENDED_VIPS_PER_SERVER).toBe(8);
+    expect(MAX_VIPS_PER_NIC).toBe(10);
+  });
+
+  it('warns past 8 VIPs per server, counted over every instance and interface', () => {
+    // 5 + 4 = 9 on the server, no NIC past 8: the per-interface count would have said nothing.
+    const nine = [...on('eth0', 5), ...on('eth1', 4, 100, '198.51.100')];
+    expect(tooManyVipsPerServer(nine)).toEqual([expect.objectContaining({ code: 'TOO_MANY_VIPS_PER_SERVER' })]);
+    expect(tooManyVipsPerServer(nine)[0]!.message).toBe('9 cloud VIPs on this server (on eth0, eth1): at most 8 virtual IPs per server are recommended');
+    expect(checkCloudConstraints(nine, nics).map((w) => w.code)).toEqual(['TOO_MANY_VIPS_PER_SERVER']);
+    // 8 is fine, and the same address named by two instances counts once.
+    const eight = [...on('eth0', 4), ...on('eth1', 4, 100, '198.51.100')];
+    expect(tooManyVipsPerServer(eight)).toEqual([]);
+    expect(tooManyVipsPerServer([...eight, { address: '192.0.2.100', ifname: 'eth0' }])).toEqual([]);
+    expect(checkCloudConstraints(eight, nics)).toEqual([]);
+  });
+
+  it('warns when more than 10 VIPs would be bound to one NIC, and says the limit is 10', () => {
+    expect(tooManyVipsPerNic(on('eth0', 10))).toEqual([]);
+    const w = tooManyVipsPerNic([...on('eth0', 11), ...on('eth1', 3, 100, '198.51.100')]);
+    expect(w).toEqual([expect.objectContaining({ code: 'TOO_MANY_VIPS_PER_NIC', ifname: 'eth0' })]);
+    expect(w[0]!.message).toBe('11 cloud VIPs would be bound to the NIC of eth0: the cloud binds at most 10 virtual IPs to one NIC, so some claims will be refused');
+    expect(w[0]!.message).not.toMatch(/at most 8/);
+    // 10 on one NIC: past the server recommendation only.
+    expect(checkCloudConstraints(on('eth0', 10), nics).map((w) => w.code)).toEqual(['TOO_MANY_VIPS_PER_SERVER']);
+    // 11: both.
+    expect(checkCloudConstraints(on('eth0', 11), nics).map((w) => w.code)).toEqual(['TOO_MANY_VIPS_PER_SERVER', 'TOO_MANY_VIPS_PER_NIC']);
   });
 });

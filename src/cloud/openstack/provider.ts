@@ -5,6 +5,9 @@
  * reading back. A 409 means port security is disabled on the port (pairs need it).
  * exclusive mode also removes the VIP from the other ports of the network that list it.
  * Optionally a floating IP is moved to this node's port (PUT /v2.0/floatingips/{id}).
+ * The whole-list writes are read-modify-write, so the claims and releases of several VIPs
+ * of this node (one cloud_vip claiming each of an instance's addresses) are serialised per
+ * port: two merges from the same read would lose one of the VIPs.
  */
 import { canonicalIp, familyOf } from '../../core/ip.js';
 import { CloudApiError, CloudError } from '../errors.js';
@@ -43,6 +46,8 @@ export class OpenStackProvider implements CloudProvider {
   private readonly nics = new Map<string, NicInfo>();
   private readonly opts: Omit<OpenStackProviderOptions, 'env'>;
   private readonly loadCredentials: () => Promise<KeystoneCredentials>;
+  /** Per port id: the tail of the read-modify-write sections queued on it. */
+  private readonly portQueues = new Map<string, Promise<void>>();
 
   constructor(options: OpenStackProviderOptions) {
     const { env, ...opts } = options;
@@ -129,6 +134,33 @@ export class OpenStackProvider implements CloudProvider {
     return nic;
   }
 
+  /**
+   * Run fn alone among this provider's writers of portId (queued behind the ones before it;
+   * leaving the queue when the signal aborts).
+   */
+  private async withPort<T>(portId: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    const prev = this.portQueues.get(portId) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((r) => (done = r));
+    const tail = prev.then(() => mine);
+    this.portQueues.set(portId, tail);
+    try {
+      await untilAborted(prev, signal);
+      return await fn();
+    } finally {
+      done();
+      if (this.portQueues.get(portId) === tail) this.portQueues.delete(portId);
+    }
+  }
+
+  /** Remove the VIP from another port's pairs, from a fresh read of that port. */
+  private async removePair(neutron: NeutronClient, portId: string, vip: string, signal: AbortSignal): Promise<void> {
+    await this.withPort(portId, signal, async () => {
+      const port = await neutron.getPort(portId, signal);
+      if (hasPair(port, vip)) await neutron.setAddressPairs(portId, pairsWithout(port, vip), signal);
+    });
+  }
+
   /** Ports of the network, other than ours, whose pairs list the VIP. */
   private async otherHolders(neutron: NeutronClient, nic: NicInfo, vip: string, signal: AbortSignal): Promise<Port[]> {
     if (!nic.networkId) return [];
@@ -136,7 +168,11 @@ export class OpenStackProvider implements CloudProvider {
     return ports.filter((p) => p.id !== nic.portId && hasPair(p, vip));
   }
 
-  private async addPair(neutron: NeutronClient, portId: string, vip: string, signal: AbortSignal): Promise<boolean> {
+  private addPair(neutron: NeutronClient, portId: string, vip: string, signal: AbortSignal): Promise<boolean> {
+    return this.withPort(portId, signal, () => this.addPairNow(neutron, portId, vip, signal));
+  }
+
+  private async addPairNow(neutron: NeutronClient, portId: string, vip: string, signal: AbortSignal): Promise<boolean> {
     const port = await neutron.getPort(portId, signal);
     if (hasPair(port, vip)) return false;
     try {
@@ -159,7 +195,7 @@ export class OpenStackProvider implements CloudProvider {
     let changed = await this.addPair(neutron, nic.portId, address, signal);
     if (vip.mode === 'exclusive') {
       for (const other of await this.otherHolders(neutron, nic, address, signal)) {
-        await neutron.setAddressPairs(other.id, pairsWithout(other, address), signal);
+        await this.removePair(neutron, other.id, address, signal);
         changed = true;
       }
       const left = await this.otherHolders(neutron, nic, address, signal);
@@ -194,16 +230,16 @@ export class OpenStackProvider implements CloudProvider {
     const neutron = await this.neutron();
     const nic = await this.discover(vip, signal);
     const address = canonicalIp(vip.address);
-    const port = await neutron.getPort(nic.portId, signal);
-    let changed = false;
-    if (hasPair(port, address)) {
+    const changed = await this.withPort(nic.portId, signal, async () => {
+      const port = await neutron.getPort(nic.portId, signal);
+      if (!hasPair(port, address)) return false;
       await neutron.setAddressPairs(nic.portId, pairsWithout(port, address), signal);
       const back = await neutron.getPort(nic.portId, signal);
       if (hasPair(back, address)) {
         throw new CloudError('VERIFY_MISMATCH', `port ${nic.portId} still lists ${address} after release`, { retryable: true });
       }
-      changed = true;
-    }
+      return true;
+    });
     const holders: string[] = [];
     for (const p of await this.otherHolders(neutron, nic, address, signal)) {
       const ip = portIp(p, this.family(vip));
@@ -275,4 +311,17 @@ function portSecurity(portId: string, cause?: CloudApiError): CloudError {
       '; enable port_security_enabled on the port, or leave it disabled and skip the cloud claim',
     { cause },
   );
+}
+
+/** Wait for p, or reject with CANCELLED when the signal aborts first. */
+function untilAborted(p: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new CloudError('CANCELLED', 'cancelled while waiting for another update of the port'));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new CloudError('CANCELLED', 'cancelled while waiting for another update of the port'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

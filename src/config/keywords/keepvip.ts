@@ -213,10 +213,24 @@ export const CLOUD_VIP_TABLE: KeywordTable<CV> = {
   vip_port_id: C((st, c, ctx) => {
     const v = value(st, ctx);
     if (v !== undefined) c.vipPortId = v;
+    c.seen.vip_port_id = st.keyword.pos;
   }),
   nic_port_id: C((st, c, ctx) => {
     const v = value(st, ctx);
     if (v !== undefined) c.nicPortId = v;
+  }),
+  // OpenStack: the floating IP moved to this node's port on claim
+  // (PUT /v2.0/floatingips/{id} {"floatingip":{"port_id","fixed_ip_address"}}). The id
+  // goes into the request path, so only an id's characters are accepted.
+  floating_ip_id: C((st, c, ctx) => {
+    const v = value(st, ctx);
+    if (v === undefined) return;
+    if (!/^[0-9A-Za-z][0-9A-Za-z._-]*$/.test(v)) {
+      ctx.diags.error('invalid-value', `cloud_vip floating_ip_id: '${v}' is not a floating IP id`, st.args[0]!.pos);
+      return;
+    }
+    c.floatingIpId = v;
+    c.seen.floating_ip_id = st.keyword.pos;
   }),
   mode: C((st, c, ctx) => {
     const v = oneOf(st, ctx, ['exclusive', 'shared'] as const);

@@ -1,14 +1,18 @@
 /**
  * keepvip's subcommands beside keepalived's flags:
  *   keepvip status [--json] [--socket PATH | -f FILE]   the running daemon's view
+ *   keepvip dump [--json] [--data] [--stats] [--file PATH] [--stdout] [--socket PATH | -f FILE]
+ *                                                         the daemon's dumps, written at keepalived's paths
  *   keepvip cloud status [-f FILE] [--json]               the cloud's view of each cloud_vip
  */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { controlRequest, DEFAULT_CONTROL_SOCKET } from './ops/control.js';
 import { runStatusCommand } from './ops/status-command.js';
+import { runDumpCommand } from './ops/dump-command.js';
+import { configSecrets, type DumpFormat } from './ops/dumps.js';
 import { loadConfig } from './config/load.js';
-import { providerConfigFromModel, vipFromModel, type CloudVip } from './cloud/config.js';
+import { providerConfigFromModel, vipsFromModel, type CloudVip } from './cloud/config.js';
 import { createProvider } from './cloud/factory.js';
 import type { CloudProvider } from './cloud/provider.js';
 import { cloudStatus } from './cloud/status.js';
@@ -62,6 +66,48 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
   });
 }
 
+export async function dumpCommand(argv: string[], io: Io): Promise<number> {
+  const args = await yargs(argv)
+    .scriptName('keepvip dump')
+    .usage(
+      'Usage: $0 [--json] [--data] [--stats] [--file PATH] [--stdout]\n\n' +
+        "Fetch the running daemon's keepalived-compatible dumps over the control socket and write\n" +
+        'them at keepalived\'s paths (/tmp/keepalived.json, .data, .stats; dump_dir when configured).',
+    )
+    .option('json', { type: 'boolean', default: false, describe: 'The JSON dump (/tmp/keepalived.json); the default' })
+    .option('data', { type: 'boolean', default: false, describe: 'The data dump (/tmp/keepalived.data, as SIGUSR1)' })
+    .option('stats', { type: 'boolean', default: false, describe: 'The stats dump (/tmp/keepalived.stats, as SIGUSR2)' })
+    .option('file', { type: 'string', describe: 'Write to this path instead (one dump only)' })
+    .option('stdout', { type: 'boolean', default: false, describe: 'Print the dump instead of writing a file' })
+    .option('socket', { type: 'string', describe: `Control socket (default ${DEFAULT_CONTROL_SOCKET})` })
+    .option('use-file', { alias: 'f', type: 'string', describe: 'Read control_socket and dump_dir from this configuration' })
+    .strict()
+    .exitProcess(false)
+    .help()
+    .parseAsync();
+  if (args.help) return 0;
+  const formats = (['json', 'data', 'stats'] as const).filter((f) => args[f]) as DumpFormat[];
+  let model;
+  if (args['use-file']) {
+    try {
+      model = loadConfig(args['use-file']).model;
+    } catch (e) {
+      io.err(`keepvip dump: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  return runDumpCommand({
+    formats,
+    socketPath: args.socket ?? model?.keepvip.controlSocket ?? DEFAULT_CONTROL_SOCKET,
+    ...(args.file !== undefined ? { file: args.file } : {}),
+    ...(model?.keepvip.dumpDir ? { dumpDir: model.keepvip.dumpDir } : {}),
+    stdout: args.stdout,
+    secrets: model ? configSecrets(model) : [],
+    out: { write: (s: string) => io.out(s) },
+    err: { write: (s: string) => io.err(s) },
+  });
+}
+
 export async function cloudCommand(argv: string[], io: Io): Promise<number> {
   if (argv[0] !== 'status') {
     io.err("keepvip cloud: unknown subcommand; try 'keepvip cloud status -f FILE'\n");
@@ -90,11 +136,7 @@ export async function cloudCommand(argv: string[], io: Io): Promise<number> {
   const vips: CloudVip[] = [];
   for (const inst of model.instances) {
     if (!inst.cloudVip) continue;
-    const addresses = inst.cloudVip.address ? [inst.cloudVip.address] : inst.vips.map((v) => v.address);
-    for (const address of addresses) {
-      const v = vipFromModel({ name: inst.name, cloudVip: { ...inst.cloudVip, address } }, macOf(inst.interface));
-      if (v) vips.push(v);
-    }
+    vips.push(...vipsFromModel(inst, macOf(inst.interface)));
   }
   if (!vips.length) {
     io.err('keepvip cloud status: no cloud_vip in the configuration\n');

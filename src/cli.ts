@@ -4,7 +4,7 @@
  *   -t/--config-test     check the configuration, print diagnostics, exit (see docs/config.md)
  *   -n/--dont-fork, -l/--log-console, -D/--log-detail, -p/--pid FILE, -i/--config-id ID
  *   --dump-config        print the resolved model as JSON (secrets redacted)
- *   status [--json], cloud status   subcommands (src/cli-commands.ts)
+ *   status [--json], dump [--json|--data|--stats], cloud status   subcommands (src/cli-commands.ts)
  * Without -t or --dump-config the daemon runs (src/daemon.ts, loaded lazily).
  */
 import { realpathSync } from 'node:fs';
@@ -68,9 +68,10 @@ async function defaultLoadDaemon(): Promise<RunDaemon | undefined> {
 export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
   const out = deps.stdout ?? ((s: string) => void process.stdout.write(s));
   const err = deps.stderr ?? ((s: string) => void process.stderr.write(s));
-  if (argv[0] === 'status' || argv[0] === 'cloud') {
+  if (argv[0] === 'status' || argv[0] === 'cloud' || argv[0] === 'dump') {
     const cmds = await import('./cli-commands.js');
     const io = { out, err };
+    if (argv[0] === 'dump') return cmds.dumpCommand(argv.slice(1), io);
     return argv[0] === 'status' ? cmds.statusCommand(argv.slice(1), io) : cmds.cloudCommand(argv.slice(1), io);
   }
   let usageError: string | undefined;

@@ -17,13 +17,18 @@ import type { VrrpState } from './core/fsm/types.js';
 import type { Family } from './core/ip.js';
 import { startControlServer, DEFAULT_CONTROL_SOCKET, type ControlServer, type ReloadResult } from './ops/control.js';
 import { DropLogger } from './ops/droplog.js';
-import { writeDump, type DumpFormat } from './ops/dumps.js';
+import { configSecrets, writeDump, type DumpFormat } from './ops/dumps.js';
 import { createLog, type Log } from './ops/log.js';
+import { TrackingLog, type TrackerUser } from './ops/tracking-log.js';
+import { logCloudEvent } from './ops/cloud-log.js';
+import { openCheckOf } from './track/argv.js';
+import type { TrackerKind } from './track/hub.js';
 import { Metrics } from './ops/metrics.js';
 import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js';
 import { emptyStats, instanceConfigFromParams, type InstanceStats, type InstanceStatus, type StatusSnapshot, type Transition } from './ops/status.js';
 import { statusSummary, SystemdNotifier } from './ops/systemd.js';
 import { checkCloudConstraints, type NicAddress, type VipPlacement } from './cloud/constraints.js';
+import { cloudVipAddresses } from './cloud/config.js';
 import { CloudManager } from './shell/cloud.js';
 import { RtnlClient } from './shell/net/netlink.js';
 import { Health } from './shell/health.js';
@@ -81,14 +86,8 @@ function errText(err: unknown): { code: string; error: string } {
   };
 }
 
-function secretsOf(model: ConfigModel): string[] {
-  const out: string[] = [];
-  for (const i of model.instances) if (i.auth?.password) out.push(i.auth.password);
-  for (const p of model.cloudProviders) {
-    for (const v of [p.password, p.secretKey, p.accessKey, p.applicationCredentialSecret]) if (v) out.push(v);
-  }
-  return out;
-}
+/** auth_pass, cloud passwords and keys: scrubbed from every log line and refused in dumps. */
+const secretsOf = configSecrets;
 
 interface InstanceExtra {
   stats: InstanceStats;
@@ -128,7 +127,7 @@ export class Daemon {
     this.metrics = new Metrics({ version: VERSION, processMetrics: opts.model.keepvip.metricsListen !== undefined });
     this.log = createLog({ console: opts.logConsole, detail: opts.logDetail, secrets: secretsOf(this.model) });
     // Drop lines are written between event-loop turns, never in a burst that delays adverts.
-    this.drops = new DropLogger(this.log, { deferred: true });
+    this.drops = new DropLogger(this.log, { deferred: true, instanceState: (name) => this.runtime?.instances.get(name)?.state });
     this.sd = new SystemdNotifier({
       send: (state) => void sdNotify(state),
       onError: (e) => this.log.event('systemd_notify_failed', { error: String(e) }),
@@ -243,10 +242,23 @@ export class Daemon {
     };
   }
 
+  /** An instance's state and effective priority now (INIT at base priority before the runtime has it). */
+  private instanceView(name: string, model: ConfigModel = this.model): TrackerUser {
+    const st = this.runtime?.instances.get(name)?.state;
+    if (st) return { instance: name, state: st.state, priority: st.priority };
+    return { instance: name, state: 'INIT', priority: model.instances.find((i) => i.name === name)?.priority ?? 0 };
+  }
+
   private async makeHealth(model: ConfigModel): Promise<Health> {
     const priorityFifo = new Set(model.instances.filter((i) => i.notifyPriorityChanges).map((i) => i.name));
-    const lastScriptOk = new Map<string, boolean>();
-    return Health.create(model, {
+    let health: Health | undefined;
+    const tracking = new TrackingLog({
+      log: this.log,
+      metrics: this.metrics,
+      usersOf: (kind: TrackerKind, name: string) => (health?.hub.instancesTracking(kind, name) ?? []).map((n) => this.instanceView(n, model)),
+      openChecks: new Set(model.scripts.filter((s) => s.script && openCheckOf(s.script.argv)).map((s) => s.name)),
+    });
+    health = await Health.create(model, {
       onInputs: (instance, inputs, snapshot) => {
         const ri = this.runtime?.instances.get(instance);
         if (!ri) return;
@@ -261,22 +273,9 @@ export class Daemon {
           if (priorityFifo.has(instance)) this.health.notifier.notifyPriority('INSTANCE', instance, ri.state.state === 'MASTER' ? 'MASTER' : 'BACKUP', after);
         }
       },
-      onTracker: (kind, name, up, detail) => {
-        this.log.event('tracker_changed', { tracker: name, kind, up, ...(detail ? { detail } : {}) });
-      },
-      onScriptEvent: (e) => {
-        if (e.type === 'script_timeout') this.log.event('script_timeout', { script: e.name, timeoutMs: e.timeoutMs, tracker: e.name });
-        else if (e.type === 'script_spawn_error') this.log.event('script_failed', { script: e.name, code: 'spawn', error: e.error, tracker: e.name });
-        else if (e.type === 'script_result') {
-          // Logged when the result changes (keepalived: "Script `chk` now returning 1"), not
-          // on every run: forty scripts a second would otherwise be forty lines a second.
-          if (lastScriptOk.get(e.name) !== e.ok) {
-            lastScriptOk.set(e.name, e.ok);
-            this.log.event('tracker_changed', { tracker: e.name, kind: 'script', up: e.ok, detail: `status ${e.status ?? e.signal}` });
-          }
-          this.metrics.trackerUp(e.name, 'script', e.ok);
-        }
-      },
+      onTracker: (kind, name, up, detail) => tracking.trackerChanged(kind as TrackerKind, name, up, detail),
+      // Result changes, timeouts, spawn errors, output (debug): src/ops/tracking-log.ts.
+      onScriptEvent: (e) => tracking.scriptEvent(e),
       onNotifyEvent: (e) => {
         if (e.type === 'notify_started') this.log.event('notify_run', { instance: e.target, script: e.argv.join(' '), state: e.state as VrrpState });
         else if (e.type === 'notify_timeout') this.log.event('script_timeout', { script: e.argv.join(' '), timeoutMs: e.timeoutMs });
@@ -284,36 +283,17 @@ export class Daemon {
       },
       onRefused: (what, code, reason) => this.log.event('script_failed', { script: what, code, error: reason }),
     });
+    // Interfaces, track_files and vrrp_track_processes: tracker_changed and keepvip_tracker_up.
+    health.hub.onTrackerChange((kind, name, up, detail) => tracking.trackerChanged(kind, name, up, detail));
+    return health;
   }
 
   private makeCloud(model: ConfigModel): CloudManager {
     return new CloudManager(
       model,
-      (instance, provider, ev) => {
-        if (ev.type === 'claim_attempt') {
-          this.metrics.claimAttempt();
-          this.log.event('cloud_claim_started', { instance, provider, vip: ev.vip, operation: ev.operation, attempt: ev.attempt });
-        } else if (ev.type === 'claim_success') {
-          this.metrics.claimSucceeded(ev.latencyMs / 1000);
-          this.log.event('cloud_claim_done', { instance, provider, vip: ev.vip, operation: ev.operation, attempt: ev.attempt, durationMs: ev.latencyMs });
-        } else if (ev.type === 'claim_failure') {
-          this.metrics.claimFailed(ev.code);
-          this.log.event('cloud_claim_failed', {
-            instance,
-            provider,
-            vip: ev.vip,
-            operation: ev.operation,
-            attempt: ev.attempt,
-            code: ev.code,
-            error: ev.message,
-            ...(ev.status !== undefined ? { status: ev.status } : {}),
-            ...(ev.requestId !== undefined ? { requestId: ev.requestId } : {}),
-            ...(ev.retryInMs !== undefined ? { retryInMs: ev.retryInMs } : {}),
-          });
-        } else if (ev.type === 'cloud_warning') {
-          this.log.event('cloud_warning', { provider, code: ev.code, message: ev.message, ...(ev.vip ? { vip: ev.vip } : {}) });
-        }
-      },
+      // Claims and warnings, with the instance's state and priority: src/ops/cloud-log.ts.
+      (instance, provider, ev) =>
+        logCloudEvent({ log: this.log, metrics: this.metrics, instanceState: (name) => this.instanceView(name, model) }, instance, provider, ev),
       (ifname) => {
         try {
           return ifMac(ifname);
@@ -401,14 +381,14 @@ export class Daemon {
   /**
    * The cloud vendor's VIP constraints, as warnings at start-up: a VIP outside its
    * interface's subnet cannot be bound; several NICs in one subnet break the return path;
-   * more than 8 VIPs on one NIC is past the recommended limit.
+   * more than 8 VIPs on the server is past the recommended number, more than 10 on one NIC
+   * past the limit.
    */
   private async checkCloudPlacement(model: ConfigModel): Promise<void> {
     const vips: VipPlacement[] = [];
     for (const inst of model.instances) {
       if (!inst.cloudVip || !inst.interface) continue;
-      const addrs = inst.cloudVip.address ? [inst.cloudVip.address] : inst.vips.map((v) => v.address);
-      for (const address of addrs) vips.push({ address, ifname: inst.interface });
+      for (const address of cloudVipAddresses(inst)) vips.push({ address, ifname: inst.interface });
     }
     if (!vips.length) return;
     let client: RtnlClient | undefined;

@@ -3,8 +3,11 @@
  * in a window is logged with its detail and the number of drops suppressed before it;
  * the rest only bump a counter. flush() (from a periodic timer) reports counts left over
  * when a flood stops. Metrics count every drop separately (metrics.ts), unlimited.
+ * Each line carries the instance's state and effective priority (`instanceState`), looked
+ * up only for lines that are written: a suppressed drop costs no lookup.
  */
 import { DROP_REASONS, type DropReason } from '../core/codec/errors.js';
+import type { VrrpState } from '../core/fsm/types.js';
 import type { Log } from './log.js';
 import { KeyedRateLimiter } from './ratelimit.js';
 
@@ -25,9 +28,21 @@ export interface DropLoggerOptions {
   deferred?: boolean;
   /** Logging time per event-loop turn in deferred mode, ms (default 0.5). */
   budgetMs?: number;
+  /**
+   * The instance's current state and effective priority (undefined when `instance` is not
+   * an instance name). Called once per line written, never for a suppressed drop; it
+   * should return an object that already exists (the runtime's state), not a new one.
+   */
+  instanceState?: (instance: string) => InstanceView | undefined;
 }
 
-type DropLine = { instance: string; reason: DropReason; detail: string; suppressed: number };
+/** What a drop line says about its instance. */
+export interface InstanceView {
+  readonly state: VrrpState;
+  readonly priority: number;
+}
+
+type DropLine = { instance: string; reason: DropReason; detail: string; suppressed: number; state?: VrrpState; priority?: number };
 
 export class DropLogger {
   private readonly limiter: KeyedRateLimiter<DropReason>;
@@ -37,6 +52,7 @@ export class DropLogger {
   private readonly queue: DropLine[] = [];
   private draining = false;
   private readonly now: () => number;
+  private readonly instanceState: (instance: string) => InstanceView | undefined;
 
   constructor(
     private readonly log: Pick<Log, 'event'>,
@@ -47,6 +63,7 @@ export class DropLogger {
     this.limiter = new KeyedRateLimiter<DropReason>({ keys: DROP_REASONS, windowMs: this.windowMs, now: this.now });
     this.deferred = opts.deferred ?? false;
     this.budgetMs = opts.budgetMs ?? 0.5;
+    this.instanceState = opts.instanceState ?? (() => undefined);
   }
 
   /**
@@ -56,11 +73,14 @@ export class DropLogger {
   drop(instance: string, reason: DropReason, detail: string): void {
     const suppressed = this.limiter.admit(instance, reason);
     if (suppressed < 0) return;
+    // State at the drop, not when a deferred line is written.
+    const v = this.instanceState(instance);
+    const line: DropLine = { instance, reason, detail, suppressed, state: v?.state, priority: v?.priority };
     if (!this.deferred) {
-      this.log.event('advert_dropped', { instance, reason, detail, suppressed });
+      this.log.event('advert_dropped', line);
       return;
     }
-    this.queue.push({ instance, reason, detail, suppressed });
+    this.queue.push(line);
     if (!this.draining) {
       this.draining = true;
       setImmediate(() => this.drain());
@@ -84,11 +104,14 @@ export class DropLogger {
   flush(): void {
     for (const line of this.queue.splice(0)) this.log.event('advert_dropped', line);
     for (const s of this.limiter.drain()) {
+      const v = this.instanceState(s.scope);
       this.log.event('advert_drops_suppressed', {
         instance: s.scope,
         reason: s.key,
         suppressed: s.suppressed,
         windowMs: this.windowMs,
+        state: v?.state,
+        priority: v?.priority,
       });
     }
   }

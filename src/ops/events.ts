@@ -56,6 +56,12 @@ export interface FieldTypes {
   script: string;
   exitCode: number;
   timeoutMs: number;
+  /** Which output a script_output line holds: `stdout+stderr` (interleaved as written) or `check` (a `</dev/tcp` check's result). */
+  stream: string;
+  /** Script output, cut to SCRIPT_OUTPUT_LOG_LIMIT characters. */
+  output: string;
+  /** Bytes of output not logged (past the runner's buffer or the log limit). */
+  omitted: number;
   // cloud
   provider: string;
   operation: string;
@@ -116,15 +122,19 @@ export const EVENTS = {
     msg: 'new master seen',
     fields: ['instance', 'master', 'priority'],
   },
+  // state and priority: the instance's at the drop (at the summary for the suppressed
+  // count); absent when no instance matched the advert (instance is then a scope, "-").
   advert_dropped: {
     level: 'warn',
     msg: 'advertisement dropped',
     fields: ['instance', 'reason', 'detail', 'suppressed'],
+    optional: ['state', 'priority'],
   },
   advert_drops_suppressed: {
     level: 'warn',
     msg: 'advertisements dropped (log lines suppressed)',
     fields: ['instance', 'reason', 'suppressed', 'windowMs'],
+    optional: ['state', 'priority'],
   },
   advert_send_failed: {
     level: 'warn',
@@ -138,7 +148,19 @@ export const EVENTS = {
   forwarding_set: { level: 'info', msg: 'IP forwarding changed', fields: ['enabled'], optional: ['instance'] },
 
   // --- trackers and scripts ---------------------------------------------------------
-  tracker_changed: { level: 'info', msg: 'tracker changed', fields: ['tracker', 'kind', 'up'], optional: ['detail'] },
+  // One line per instance that uses the tracker, with that instance's state and effective
+  // priority when the tracker changed (before the change takes effect).
+  tracker_changed: {
+    level: 'info',
+    msg: 'tracker changed',
+    fields: ['tracker', 'kind', 'up', 'instance', 'state', 'priority'],
+    optional: ['detail'],
+  },
+  script_output: {
+    level: 'debug',
+    msg: 'script output',
+    fields: ['script', 'stream', 'output', 'omitted'],
+  },
   script_timeout: { level: 'warn', msg: 'script timed out', fields: ['script', 'timeoutMs'], optional: ['tracker'] },
   script_failed: {
     level: 'warn',
@@ -149,23 +171,30 @@ export const EVENTS = {
   notify_run: { level: 'debug', msg: 'notify script started', fields: ['instance', 'script', 'state'] },
 
   // --- cloud VIP claims ---------------------------------------------------------------
+  // state and priority: the instance's when the event is logged (src/ops/cloud-log.ts).
   cloud_claim_started: {
     level: 'info',
     msg: 'claiming VIP through the cloud API',
-    fields: ['instance', 'provider', 'vip', 'operation', 'attempt'],
+    fields: ['instance', 'state', 'priority', 'provider', 'vip', 'operation', 'attempt'],
   },
   cloud_claim_done: {
     level: 'info',
     msg: 'cloud VIP claim done',
-    fields: ['instance', 'provider', 'vip', 'operation', 'attempt', 'durationMs'],
+    fields: ['instance', 'state', 'priority', 'provider', 'vip', 'operation', 'attempt', 'durationMs'],
   },
   cloud_claim_failed: {
     level: 'warn',
     msg: 'cloud VIP claim failed',
-    fields: ['instance', 'provider', 'vip', 'operation', 'attempt', 'code', 'error'],
+    fields: ['instance', 'state', 'priority', 'provider', 'vip', 'operation', 'attempt', 'code', 'error'],
     optional: ['status', 'requestId', 'retryInMs'],
   },
-  cloud_warning: { level: 'warn', msg: 'cloud warning', fields: ['provider', 'code', 'message'], optional: ['vip'] },
+  // instance, state and priority when the warning concerns one instance's cloud_vip.
+  cloud_warning: {
+    level: 'warn',
+    msg: 'cloud warning',
+    fields: ['provider', 'code', 'message'],
+    optional: ['vip', 'instance', 'state', 'priority'],
+  },
 
   // --- operations interfaces ----------------------------------------------------------
   metrics_listening: { level: 'info', msg: 'metrics endpoint listening', fields: ['address'] },

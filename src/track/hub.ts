@@ -75,6 +75,14 @@ export type TrackingInput = Extract<Input, { type: 'PriorityChanged' } | { type:
 
 export type TrackingListener = (instance: string, inputs: TrackingInput[], snapshot: TrackingSnapshot) => void;
 
+/**
+ * A tracked interface, track_file or vrrp_track_process changed (or reported for the first
+ * time): `up` is link up / no instance FAULTed by the file's value / process quorum met.
+ * Called before the instances are refreshed, so listeners see the state the change
+ * acts on. Scripts report through their runner (script_result), not here.
+ */
+export type TrackerListener = (kind: Exclude<TrackerKind, 'script'>, name: string, up: boolean, detail: string) => void;
+
 export interface PriorityExplanation {
   base: number;
   adjustment: number;
@@ -105,6 +113,7 @@ export class TrackingHub {
   private readonly removed = new Set<string>();
   private readonly last = new Map<string, TrackingSnapshot>();
   private readonly listeners: TrackingListener[] = [];
+  private readonly trackerListeners: TrackerListener[] = [];
 
   constructor(instances: InstanceTracking[], scripts: ScriptDef[]) {
     for (const s of scripts) this.scripts.set(s.name, initialScriptCounter(s.rise, s.fall, s.initFail));
@@ -120,6 +129,24 @@ export class TrackingHub {
       const k = this.listeners.indexOf(fn);
       if (k >= 0) this.listeners.splice(k, 1);
     };
+  }
+
+  /** Told of every change of a tracked interface, file or process (see TrackerListener). */
+  onTrackerChange(fn: TrackerListener): () => void {
+    this.trackerListeners.push(fn);
+    return () => {
+      const k = this.trackerListeners.indexOf(fn);
+      if (k >= 0) this.trackerListeners.splice(k, 1);
+    };
+  }
+
+  /** The instances that track (kind, name), in configuration order. */
+  instancesTracking(kind: TrackerKind, name: string): string[] {
+    const out: string[] = [];
+    for (const inst of this.instances.values()) {
+      if (inst.trackers.some((t) => t.kind === kind && t.name === name)) out.push(inst.name);
+    }
+    return out;
   }
 
   /** Inputs that bring a fresh state machine in line with the current tracking state. */
@@ -153,12 +180,17 @@ export class TrackingHub {
   linkState(ifname: string, up: boolean): void {
     if (this.links.get(ifname) === up) return;
     this.links.set(ifname, up);
+    this.tell('interface', ifname, up, up ? 'link up' : 'link down');
     this.refresh('interface', ifname);
   }
 
   fileValue(name: string, value: number): void {
     if (this.files.get(name) === value) return;
     this.files.set(name, value);
+    // Every new value is a change (it moves the priority); up: no instance FAULTed by it.
+    if (this.trackerListeners.length) {
+      this.tell('file', name, !this.faultsAny('file', name, (t) => fileEffect(value, t.weight, t.reverse).fault), `value ${value}`);
+    }
     this.refresh('file', name);
   }
 
@@ -166,6 +198,7 @@ export class TrackingHub {
     const prev = this.processes.get(name);
     if (prev && prev.ok === ok && prev.count === count) return;
     this.processes.set(name, { ok, count });
+    if (!prev || prev.ok !== ok) this.tell('process', name, ok, `${count} process${count === 1 ? '' : 'es'}`);
     // Only `ok` matters to instances; a count change alone just updates the status text.
     this.refresh('process', name, prev !== undefined && prev.ok === ok);
   }
@@ -197,6 +230,23 @@ export class TrackingHub {
   }
 
   // --- internals -----------------------------------------------------------------------
+
+  /** Tell the tracker listeners, when some instance tracks (kind, name). */
+  private tell(kind: Exclude<TrackerKind, 'script'>, name: string, up: boolean, detail: string): void {
+    if (!this.trackerListeners.length || !this.isTracked(kind, name)) return;
+    for (const fn of [...this.trackerListeners]) fn(kind, name, up, detail);
+  }
+
+  private isTracked(kind: TrackerKind, name: string): boolean {
+    for (const inst of this.instances.values()) if (inst.trackers.some((t) => t.kind === kind && t.name === name)) return true;
+    return false;
+  }
+
+  /** Whether the effect puts any instance tracking (kind, name) in FAULT. */
+  private faultsAny(kind: TrackerKind, name: string, fault: (t: TrackerRef) => boolean): boolean {
+    for (const inst of this.instances.values()) for (const t of inst.trackers) if (t.kind === kind && t.name === name && fault(t)) return true;
+    return false;
+  }
 
   private contribution(t: TrackerRef): Contribution {
     const source = sourceId(t.kind, t.name);

@@ -9,6 +9,13 @@
  * fixed paths. keepvip runs with a private /tmp (a tmpfs in its own mount namespace), so
  * the host's /tmp is never touched; the files are read through /proc/<pid>/root/tmp.
  *
+ * `keepvip dump --json` (keepalived's JSON dump is written on a real-time signal Node
+ * cannot catch) fetches the dump over the control socket and writes /tmp/keepalived.json;
+ * it is run with a private /tmp too.
+ *
+ * keepvip runs with -D and a vrrp_script that prints a marker: its output is logged at
+ * debug level (script_output).
+ *
  * The password must never show up: not in the dumps (keepalived itself prints it in its
  * data dump; keepvip does not), not in the logs (at debug level, with refused adverts and
  * a reload), not in `keepvip status`, nor in `--dump-config`.
@@ -19,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipReason } from '../helpers/netns.js';
 import {
   DEFAULT_VRID,
+  KEEPVIP_CLI,
   masterDownIntervalMs,
   MODES,
   renderConfig,
@@ -30,6 +38,7 @@ import {
 import {
   controlDump,
   controlStatus,
+  execIn,
   keepvipCli,
   makeOpsDir,
   readPrivateTmp,
@@ -50,6 +59,9 @@ const LOW = 100;
 const ROGUE = 50;
 
 const auth = (password: string) => ['authentication {', '    auth_type PASS', `    auth_pass ${password}`, '}'];
+/** What keepvip's vrrp_script prints (it always succeeds: weight 0 and no effect on the priority). */
+const SCRIPT_MARKER = 'kv-script-says-hello';
+const SCRIPT = ['vrrp_script chk_echo {', `    script "/bin/echo ${SCRIPT_MARKER}"`, '    interval 1', '}', ''].join('\n');
 
 describe.skipIf(!!reason)('keepvip dumps (SIGUSR1/SIGUSR2) and auth_pass secrecy', () => {
   let vl: VrrpLab;
@@ -67,7 +79,9 @@ describe.skipIf(!!reason)('keepvip dumps (SIGUSR1/SIGUSR2) and auth_pass secrecy
     vl = await VrrpLab.create({ nodes: ['a', 'b', 'c'] });
     aSrc = vl.srcOf('a', 4);
     socket = join(dir, 'a.sock');
-    const conf = renderConfig(MODE, { ...vl.peerView('a'), controlSocket: socket }, { priority: HIGH, extra: auth(PASSWORD) });
+    const conf =
+      SCRIPT +
+      renderConfig(MODE, { ...vl.peerView('a'), controlSocket: socket }, { priority: HIGH, extra: [...auth(PASSWORD), 'track_script {', '    chk_echo', '}'] });
     expect(conf).toContain(`auth_pass ${PASSWORD}`);
     a = await startKeepvip(vl, 'a', conf, { dir, privateTmp: true, detail: true });
     await waitFor(() => a.state() === 'MASTER', 10_000, 'keepvip to become MASTER', { explain: explain() });
@@ -149,8 +163,50 @@ describe.skipIf(!!reason)('keepvip dumps (SIGUSR1/SIGUSR2) and auth_pass secrecy
     expect(stats).not.toContain(PASSWORD);
   });
 
+  it('-D logs vrrp_script output at debug level, and the script result per instance', async () => {
+    const out = await waitFor(() => a.events('script_output').find((r) => r.script === 'chk_echo'), 5000, 'script_output for chk_echo', {
+      explain: () => a.output(),
+    });
+    expect(out).toMatchObject({ level: 'debug', msg: 'script output', script: 'chk_echo', stream: 'stdout+stderr', output: SCRIPT_MARKER, omitted: 0 });
+    // The result change names the instance using the script, with its state and priority.
+    expect(a.events('tracker_changed')).toContainEqual(
+      expect.objectContaining({ tracker: 'chk_echo', kind: 'script', up: true, instance: 'VI_1', priority: HIGH }),
+    );
+    // Drops name the instance's state and priority too.
+    const drop = a.events('advert_dropped').find((r) => r.reason === 'auth_mismatch');
+    expect(drop).toMatchObject({ instance: 'VI_1', state: 'MASTER', priority: HIGH });
+  });
+
+  it('`keepvip dump --json` writes the JSON dump at /tmp/keepalived.json (and --file, --stdout)', async () => {
+    // keepalived's path, in a private /tmp of the command's own (the host's /tmp is never touched).
+    const script =
+      'mount --make-rprivate / && mount -t tmpfs kv-dump-tmp /tmp && ' +
+      `node --import tsx '${KEEPVIP_CLI}' dump --json --socket '${socket}' && stat -c '%a' /tmp/keepalived.json && cat /tmp/keepalived.json`;
+    const r = await execIn(vl, 'a', ['unshare', '-m', 'sh', '-c', script]);
+    expect(r.status, r.stderr).toBe(0);
+    const [written, mode, ...rest] = r.stdout.split('\n');
+    expect(written).toBe('json dump written to /tmp/keepalived.json');
+    expect(mode).toBe('600');
+    const dump = JSON.parse(rest.join('\n')) as Array<{ data: Record<string, unknown>; stats: Record<string, unknown> }>;
+    expect(dump).toHaveLength(1);
+    expect(dump[0]!.data).toMatchObject({ iname: 'VI_1', vrid: VRID, base_priority: HIGH, effective_priority: HIGH, state: 2, ifp_ifname: 'eth0' });
+    expect(Number(dump[0]!.stats.advert_sent)).toBeGreaterThan(4);
+
+    // --file and -f (control_socket from the configuration).
+    const file = join(dir, 'kv.json');
+    const viaFile = await keepvipCli(vl, 'a', ['dump', '--json', '--file', file, '-f', a.configFile]);
+    expect(viaFile.status, viaFile.stderr).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as typeof dump)[0]!.data.iname).toBe('VI_1');
+    // --stdout, the data dump: the SIGUSR1 layout.
+    const data = await keepvipCli(vl, 'a', ['dump', '--data', '--stdout', '--socket', socket]);
+    expect(data.status, data.stderr).toBe(0);
+    expect(data.stdout).toContain(' VRRP Instance = VI_1');
+    for (const text of [r.stdout, readFileSync(file, 'utf8'), data.stdout]) expect(text).not.toContain(PASSWORD);
+  });
+
   it('never touched the host /tmp', () => {
-    for (const f of ['/tmp/keepalived.data', '/tmp/keepalived.stats']) {
+    for (const f of ['/tmp/keepalived.data', '/tmp/keepalived.stats', '/tmp/keepalived.json']) {
       if (existsSync(f)) expect(readFileSync(f, 'utf8')).not.toContain(vl.node('a').ns);
     }
   });

@@ -15,7 +15,9 @@
  *   5. SIGTERM: priority-0 handover to keepalived within its Skew_Time + 50 ms
  *      (RFC 9568 §6.4.3, "Master": Shutdown_Event), and exit 0 within 2 s;
  *   6. the sd_notify transcript: READY=1 with STATUS, STATUS on the transition, WATCHDOG=1
- *      every WatchdogSec/2, RELOADING=1 then READY=1 per reload, STOPPING=1 at the end.
+ *      every WatchdogSec/2, RELOADING=1 then READY=1 per reload, STOPPING=1 at the end;
+ *   7. SIGINT (Ctrl-C in a foreground run) stops a second keepvip as gracefully as SIGTERM:
+ *      one priority-0 advert, the VIP removed, keepalived takes over, exit 0 within 2 s.
  *
  * keepalived drops an advert whose address count differs from its own VIP count ("received
  * an unexpected ip number count"), so the peer runs with `skip_check_adv_addr`, which
@@ -174,6 +176,12 @@ describe.skipIf(!!reason)('keepvip operations: reload, SIGTERM, metrics, status,
     expect(m(s1.exposition, 'keepvip_adverts_received_total', i)).toBe(0);
     const garp = m(s1.exposition, 'keepvip_garp_sent_total', i)!;
     expect(garp).toBe(vl.capture.announcementsOf(VIP, { mac: vl.node('a').mac }).length);
+    // The instance's own interface is tracked (no dont_track_primary): its tracker series,
+    // and its tracker_changed line naming the instance with its state and priority.
+    expect(m(s1.exposition, 'keepvip_tracker_up', { tracker: 'eth0', kind: 'interface' }), 'tracker_up eth0').toBe(1);
+    expect(a.events('tracker_changed')).toContainEqual(
+      expect.objectContaining({ tracker: 'eth0', kind: 'interface', up: true, instance: 'VI_1', priority: HIGH, state: 'INIT' }),
+    );
 
     await sleep(1000);
     const s2 = await scrapeMetrics(vl, 'a', METRICS);
@@ -362,5 +370,35 @@ describe.skipIf(!!reason)('keepvip operations: reload, SIGTERM, metrics, status,
     expect(maxGap(pings, msgs[ready]!.t, msgs[stop]!.t), why).toBeLessThan(WATCHDOG_USEC / 1000);
     expect(msgs.slice(stop + 1).filter((m) => m.fields.WATCHDOG), why).toEqual([]);
     expect(startedAt).toBeLessThan(msgs[ready]!.t);
+  });
+
+  it('SIGINT stops keepvip as gracefully as SIGTERM: priority 0, VIP removed, exit 0 within 2 s', async () => {
+    // keepalived (priority 100) is MASTER now; a new keepvip (200) preempts it.
+    const t0 = Date.now();
+    const c = await startKeepvip(vl, 'a', conf1, { dir });
+    await waitFor(() => c.state() === 'MASTER', 10_000, 'the second keepvip to become MASTER', { explain: explain(t0) });
+    await waitFor(() => b.states.some((x) => x.t > t0 && x.state === 'BACKUP'), 5000, 'keepalived to back off', { explain: explain(t0) });
+    await waitFor(() => vl.lab.addresses('a').includes(VIP), 2000, 'the VIP on keepvip', { explain: explain(t0) });
+    await sleep(300);
+    const t1 = Date.now();
+    process.kill(c.pid!, 'SIGINT');
+    const res = await Promise.race([c.exited, sleep(2000).then(() => 'timeout' as const)]);
+    const ms = Date.now() - t1;
+    expect(res, `keepvip still running 2 s after SIGINT\n${c.output()}`).toEqual({ code: 0, signal: null });
+    expect(ms).toBeLessThan(2000);
+    // Exactly one goodbye advert, then silence; keepalived takes over.
+    await waitFor(() => vl.capture.advertsWhere({ vrid: VRID, src: aSrc, after: t1, priority: 0 }).length > 0, 2000, 'the priority-0 advert', {
+      explain: explain(t1),
+    });
+    expect(vl.capture.advertsWhere({ vrid: VRID, src: aSrc, after: t1, priority: 0 })).toHaveLength(1);
+    const h = await waitFor(() => vl.capture.handover({ vrid: VRID, from: aSrc, to: bSrc, after: t1 }), 3000, 'the handover on the wire', {
+      explain: explain(t1),
+    });
+    expect(h.gapMs, vl.capture.timeline(t1 - 300)).toBeLessThanOrEqual(HANDOVER_BOUND_MS);
+    expect(vl.lab.addresses('a')).not.toContain(VIP);
+    expect(c.events('daemon_stopping')).toMatchObject([{ signal: 'SIGINT' }]);
+    expect(c.events('daemon_stopped')).toHaveLength(1);
+    await waitFor(() => b.state() === 'MASTER', 2000, 'keepalived to log MASTER', { explain: explain(t1) });
+    console.log(`[ops] SIGINT: exit after ${ms} ms, handover ${h.gapMs.toFixed(1)} ms`);
   });
 });

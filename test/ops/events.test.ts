@@ -36,3 +36,22 @@ describe('event catalogue', () => {
     }
   });
 });
+
+describe('instance, state and priority on the operator-facing events (issue 7)', () => {
+  it('transitions, tracker changes and cloud claims always carry them; drops when an instance matched', () => {
+    for (const n of ['tracker_changed', 'cloud_claim_started', 'cloud_claim_done', 'cloud_claim_failed'] as const) {
+      expect(EVENTS[n].fields, n).toEqual(expect.arrayContaining(['instance', 'state', 'priority']));
+    }
+    expect(EVENTS.instance_state.fields).toEqual(expect.arrayContaining(['instance', 'to', 'priority']));
+    for (const n of ['advert_dropped', 'advert_drops_suppressed'] as const) {
+      expect(EVENTS[n].fields, n).toContain('instance');
+      expect(eventFieldNames(n), n).toEqual(expect.arrayContaining(['state', 'priority']));
+    }
+    expect(eventFieldNames('cloud_warning')).toEqual(expect.arrayContaining(['instance', 'state', 'priority']));
+  });
+
+  it('logs vrrp_script output at debug level with the script, stream and output', () => {
+    expect(EVENTS.script_output.level).toBe('debug');
+    expect(EVENTS.script_output.fields).toEqual(['script', 'stream', 'output', 'omitted']);
+  });
+});

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/ops/metrics.js';
 import { parseListenAddress, startMetricsServer, type MetricsServer } from '../../src/ops/metrics-server.js';
 import { DROP_REASONS } from '../../src/core/codec/errors.js';
+import { TrackingHub } from '../../src/track/hub.js';
+import { TrackingLog } from '../../src/ops/tracking-log.js';
 import { parseExposition, sampleValue } from './helpers/prom-text.js';
 
 function get(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
@@ -126,5 +128,60 @@ describe('metrics_listen parsing', () => {
     for (const bad of ['9650', '127.0.0.1', '127.0.0.1:70000', '::1:9650', '[192.0.2.1]:80', 'a b:1', '127.0.0.1:']) {
       expect(() => parseListenAddress(bad), bad).toThrow(expect.objectContaining({ code: 'METRICS_LISTEN_INVALID' }));
     }
+  });
+});
+
+describe('keepvip_tracker_up for every kind of tracker', () => {
+  it('follows tracked interfaces, track_files and vrrp_track_processes as well as scripts', async () => {
+    const m = new Metrics({ processMetrics: false });
+    const hub = new TrackingHub(
+      [
+        {
+          name: 'VI_1',
+          trackers: [
+            { kind: 'interface', name: 'eth0', weight: 0, reverse: false },
+            { kind: 'file', name: 'maint', weight: 1, reverse: false },
+            { kind: 'process', name: 'haproxy', weight: -20, reverse: false },
+            { kind: 'script', name: 'chk', weight: 10, reverse: false },
+          ],
+        },
+      ],
+      [{ name: 'chk', rise: 1, fall: 1, initFail: false }],
+    );
+    const tlog = new TrackingLog({
+      log: { event: () => undefined, enabled: () => false },
+      metrics: m,
+      usersOf: () => [],
+    });
+    hub.onTrackerChange((kind, name, up, detail) => tlog.trackerChanged(kind, name, up, detail));
+    const v = async (tracker: string, kind: string) =>
+      sampleValue(parseExposition(await m.text()), 'keepvip_tracker_up', { tracker, kind });
+
+    hub.linkState('eth0', true);
+    hub.linkState('eth9', false); // tracked by nobody: no series
+    hub.fileValue('maint', 5);
+    hub.processState('haproxy', true, 2);
+    tlog.scriptEvent({ type: 'script_result', name: 'chk', ok: true, status: 0, signal: null, timedOut: false });
+    expect(await v('eth0', 'interface')).toBe(1);
+    expect(await v('eth9', 'interface')).toBeUndefined();
+    expect(await v('maint', 'file')).toBe(1);
+    expect(await v('haproxy', 'process')).toBe(1);
+    expect(await v('chk', 'script')).toBe(1);
+
+    hub.linkState('eth0', false);
+    hub.fileValue('maint', -254); // value x weight <= -254: FAULT
+    hub.processState('haproxy', false, 0);
+    tlog.scriptEvent({ type: 'script_result', name: 'chk', ok: false, status: 1, signal: null, timedOut: false });
+    expect(await v('eth0', 'interface')).toBe(0);
+    expect(await v('maint', 'file')).toBe(0);
+    expect(await v('haproxy', 'process')).toBe(0);
+    expect(await v('chk', 'script')).toBe(0);
+
+    hub.linkState('eth0', true);
+    hub.fileValue('maint', -3); // a negative value that only lowers the priority is still "up"
+    hub.processState('haproxy', true, 1);
+    expect(await v('eth0', 'interface')).toBe(1);
+    expect(await v('maint', 'file')).toBe(1);
+    expect(await v('haproxy', 'process')).toBe(1);
   });
 });

@@ -86,3 +86,54 @@ describe('DropLogger', () => {
     ]);
   });
 });
+
+describe('DropLogger: instance state and priority on drop lines', () => {
+  it("carries the instance's state and effective priority, looked up only for lines written", () => {
+    const c = clock();
+    const lines: string[] = [];
+    const log = createLog({ format: 'json', sink: { write: (s: string) => void lines.push(s) } });
+    const states: Record<string, { state: 'MASTER' | 'BACKUP'; priority: number }> = {
+      VI_1: { state: 'MASTER', priority: 150 },
+      VI_2: { state: 'BACKUP', priority: 90 },
+    };
+    let lookups = 0;
+    const dl = new DropLogger(log, {
+      windowMs: 1000,
+      now: c.now,
+      instanceState: (name) => {
+        lookups++;
+        return states[name];
+      },
+    });
+    for (let i = 0; i < 1000; i++) dl.drop('VI_1', 'auth_mismatch', 'password differs');
+    dl.drop('VI_2', 'ttl', 'ttl 64');
+    // No instance matched: a scope, no state.
+    dl.drop('eth0 vrid 7', 'vrid', 'no instance with vrid 7');
+    // One lookup per line written, none for the 999 suppressed drops.
+    expect(lookups).toBe(3);
+    states.VI_1 = { state: 'BACKUP', priority: 100 };
+    c.advance(1000);
+    dl.flush();
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.map((p) => [p.event, p.instance, p.state, p.priority])).toEqual([
+      ['advert_dropped', 'VI_1', 'MASTER', 150],
+      ['advert_dropped', 'VI_2', 'BACKUP', 90],
+      ['advert_dropped', 'eth0 vrid 7', undefined, undefined],
+      // The summary says where the instance stands when it is written.
+      ['advert_drops_suppressed', 'VI_1', 'BACKUP', 100],
+    ]);
+    expect(parsed[2]).not.toHaveProperty('state');
+  });
+
+  it('deferred lines keep the state of the moment of the drop', async () => {
+    const lines: string[] = [];
+    const log = createLog({ format: 'json', sink: { write: (s: string) => void lines.push(s) } });
+    let st = { state: 'BACKUP' as const, priority: 100 };
+    const dl = new DropLogger(log, { deferred: true, instanceState: () => st });
+    dl.drop('VI_1', 'checksum', 'bad checksum');
+    st = { state: 'BACKUP', priority: 50 };
+    expect(lines).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'advert_dropped', instance: 'VI_1', state: 'BACKUP', priority: 100 });
+  });
+});

@@ -171,6 +171,19 @@ describe('fault injection and request log', () => {
     expect(sim.faults.list()).toEqual([]);
   });
 
+  it('a rule with `from` acts only on requests from that client address', async () => {
+    // The test client connects from 127.0.0.1.
+    sim.setFaults([
+      { api: 'vpc', from: '192.0.2.99', errorRate: 1, errorStatus: 503, count: 1 },
+      { api: 'vpc', from: '127.0.0.1', errorRate: 1, errorStatus: 500, count: 1 },
+    ]);
+    expect((await signedFetch(`/v2.0/ports/${PORT_VIP}`)).status).toBe(500);
+    expect((await signedFetch(`/v2.0/ports/${PORT_VIP}`)).status).toBe(200);
+    // The rule for another client is still there, unused.
+    expect(sim.faults.list()).toEqual([{ api: 'vpc', from: '192.0.2.99', errorRate: 1, errorStatus: 503, count: 1 }]);
+    sim.clearFaults();
+  });
+
   it('injects 5xx at a seeded rate, latency, and wrong credentials; controllable over HTTP', async () => {
     const put = await fetch(`${sim.url}/_sim/faults`, { method: 'PUT', body: JSON.stringify([{ api: 'vpc', errorRate: 0.5, errorStatus: 503 }]) });
     expect(put.status).toBe(200);

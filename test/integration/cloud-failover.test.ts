@@ -188,14 +188,16 @@ describe.skipIf(!!reason)('cloud VIP claims across VRRP failover (namespaces + s
     // request of a five-request discovery failing half the time, a claim takes minutes.
     // The first two requests are always refused and the third always held back, so every
     // phase goes through failures, retries and a hang whatever the random draws.
+    // The always-failing rules name the node whose claim they are for: the other node's
+    // verification reads of the same port must not use them up.
     const onVipPort = `/ports/${VIP_PORT}$`;
-    const faults = [
-      { api: 'vpc' as const, path: onVipPort, errorRate: 1, errorStatus: 503, count: 2 },
-      { api: 'vpc' as const, path: onVipPort, hangRate: 1, hangMs: 2000, count: 1 },
+    const faults = (from: string) => [
+      { api: 'vpc' as const, path: onVipPort, from, errorRate: 1, errorStatus: 503, count: 2 },
+      { api: 'vpc' as const, path: onVipPort, from, hangRate: 1, hangMs: 2000, count: 1 },
       { api: 'vpc' as const, path: onVipPort, errorRate: 0.5, errorStatus: 503 },
       { api: 'vpc' as const, path: onVipPort, hangRate: 0.25, hangMs: 2000 },
     ];
-    await cl.setFaults(faults);
+    await cl.setFaults(faults(ipB()));
     const t0 = Date.now();
     await cl.vl.kill('a');
     await waitState(b, 'MASTER', 3000, explainAfter(t0));
@@ -205,7 +207,7 @@ describe.skipIf(!!reason)('cloud VIP claims across VRRP failover (namespaces + s
     await waitFor(() => b.events('cloud_claim_done').length > 0, FAULTY_BOUND_MS, "b's claim to finish", { explain: explainAfter(t0) });
 
     const t1 = Date.now();
-    await cl.setFaults(faults);
+    await cl.setFaults(faults(ipA()));
     const a = await startNode('a');
     await waitState(a, 'MASTER', 5000, explainAfter(t1));
     await waitState(b, 'BACKUP', 3000, explainAfter(t1));

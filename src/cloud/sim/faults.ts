@@ -14,6 +14,8 @@ export interface FaultRule {
   method?: string;
   /** Regular expression (source) matched against the path. */
   path?: string;
+  /** Only requests from this client address (IPv4-mapped forms match too). */
+  from?: string;
   /** Added before the request is handled. */
   latencyMs?: number;
   /** Fraction [0, 1] answered with errorStatus. */
@@ -78,13 +80,14 @@ export class FaultController {
     return this.rules.map((r) => ({ ...r }));
   }
 
-  decide(api: SimApi, method: string, path: string): FaultDecision {
+  decide(api: SimApi, method: string, path: string, remoteAddress?: string): FaultDecision {
     const d: FaultDecision = { latencyMs: 0, labels: [] };
     for (const rule of this.rules) {
       const ruleApi = rule.api ?? '*';
       if (ruleApi === '*' ? api === 'admin' : ruleApi !== api) continue;
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       if (rule.path && !new RegExp(rule.path).test(path)) continue;
+      if (rule.from && remoteAddress?.replace(/^::ffff:/, '') !== rule.from) continue;
       if (rule.count !== undefined && rule.count <= 0) continue;
       let acted = false;
       if (rule.latencyMs) {

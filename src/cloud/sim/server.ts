@@ -230,7 +230,7 @@ export class CloudSim {
     try {
       if (!body) return send(ctx, 413, { message: 'request body too large' });
       if (where.api === 'admin') return await this.admin(ctx);
-      const decision = this.faults.decide(where.api, method, path);
+      const decision = this.faults.decide(where.api, method, path, req.socket.remoteAddress);
       entry.faults = decision.labels;
       if (decision.latencyMs > 0) await this.wait(decision.latencyMs, ctx);
       if (decision.hang?.phase === 'before') await this.wait(decision.hang.ms, ctx);

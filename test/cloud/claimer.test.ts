@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Claimer, type Sleep } from '../../src/cloud/claimer.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../src/cloud/backoff.js';
 import { CloudApiError, CloudError } from '../../src/cloud/errors.js';
@@ -7,15 +7,9 @@ import type { ClaimEvent, CloudEvent } from '../../src/cloud/events.js';
 import type { ClaimResult, CloudProvider, ReleaseResult, VipStatus } from '../../src/cloud/provider.js';
 import { HuaweiCloudProvider } from '../../src/cloud/huaweicloud/provider.js';
 import type { CloudSim } from '../../src/cloud/sim/server.js';
-import { AK, Capture, guardSecrets, IP_A, IP_B, MAC_A, PORT_VIP, SK, SRV_A, startSim, VIP, world } from './helpers.js';
+import { cloudTestRig, AK, IP_A, IP_B, MAC_A, PORT_VIP, SK, SRV_A, startSim, VIP, world } from './helpers.js';
 
-const capture = new Capture();
-const sims: CloudSim[] = [];
-const objects: unknown[] = [];
-guardSecrets(capture, () => sims, () => objects);
-afterAll(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-});
+const { capture, sims, objects } = cloudTestRig();
 
 const VIP_CFG: CloudVip = { provider: 'p', address: VIP, mode: 'exclusive', releaseOnBackup: false, disableSourceCheck: false, interfaceMac: MAC_A };
 const OK: ClaimResult = { vip: VIP, changed: true, portId: 'vip', nicPortId: 'nic', nicIp: IP_A, holders: [IP_A] };

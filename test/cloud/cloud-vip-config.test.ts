@@ -4,7 +4,7 @@
  * holding one address), the `floating_ip_id` keyword (OpenStack floating-IP move), and
  * the daemon's claim driver holding several VIPs of one instance against the simulator.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cloudVipAddresses, vipFromModel, vipsFromModel } from '../../src/cloud/config.js';
 import type { CloudEvent } from '../../src/cloud/events.js';
 import type { CloudSim } from '../../src/cloud/sim/server.js';
@@ -12,15 +12,9 @@ import type { SimFixture } from '../../src/cloud/sim/state.js';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { CloudManager, type CloudClaimState } from '../../src/shell/cloud.js';
-import { AK, Capture, EIP, FIP, guardSecrets, IP_A, MAC_A, NET, OS_PASSWORD, OS_USER, PORT_A, PORT_VIP, PROJECT, SK, SRV_A, startSim, SUBNET, VIP, world } from './helpers.js';
+import { cloudTestRig, AK, EIP, FIP, IP_A, MAC_A, NET, OS_PASSWORD, OS_USER, PORT_A, PORT_VIP, PROJECT, SK, SRV_A, startSim, SUBNET, VIP, world } from './helpers.js';
 
-const capture = new Capture();
-const sims: CloudSim[] = [];
-const objects: unknown[] = [];
-guardSecrets(capture, () => sims, () => objects);
-afterAll(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-});
+const { capture, sims, objects } = cloudTestRig();
 
 const FILE = 'keepalived.conf';
 function load(text: string) {

@@ -157,3 +157,16 @@ export function guardSecrets(capture: Capture, sims: () => CloudSim[], objects: 
     expect(leakedSecrets(all, [...STATIC_SECRETS, ...issued])).toEqual([]);
   });
 }
+
+/**
+ * The usual rig of a cloud test file: a capture of events, the simulators the file starts
+ * (closed after all its tests), other objects to scan, and guardSecrets over all of them.
+ */
+export function cloudTestRig(): { capture: Capture; sims: CloudSim[]; objects: unknown[] } {
+  const rig = { capture: new Capture(), sims: [] as CloudSim[], objects: [] as unknown[] };
+  guardSecrets(rig.capture, () => rig.sims, () => rig.objects);
+  afterAll(async () => {
+    await Promise.all(rig.sims.map((s) => s.close()));
+  });
+  return rig;
+}

@@ -1,16 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MetadataClient } from '../../src/cloud/huaweicloud/metadata.js';
 import type { CloudSim } from '../../src/cloud/sim/server.js';
 import type { SimFixture } from '../../src/cloud/sim/state.js';
-import { Capture, guardSecrets, MAC_A, PORT_A, PROJECT, SRV_A, SRV_B, startSim, world } from './helpers.js';
+import { cloudTestRig, MAC_A, PORT_A, PROJECT, SRV_A, SRV_B, startSim, world } from './helpers.js';
 
-const capture = new Capture();
-const sims: CloudSim[] = [];
-const objects: unknown[] = [];
-guardSecrets(capture, () => sims, () => objects);
-afterAll(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-});
+const { capture, sims, objects } = cloudTestRig();
 
 async function client(mode: SimFixture['metadataTokens'], opts: { now?: () => number; tokenTtlSeconds?: number; server?: string } = {}) {
   const sim = await startSim(world({ metadataTokens: mode }), opts.now ? { now: opts.now } : {});

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CloudVip } from '../../src/cloud/config.js';
 import { KeystoneClient, selectEndpoint, v3Url } from '../../src/cloud/openstack/keystone.js';
 import { NeutronClient } from '../../src/cloud/openstack/neutron.js';
@@ -8,10 +8,9 @@ import type { CloudSim } from '../../src/cloud/sim/server.js';
 import {
   APP_CRED_ID,
   APP_CRED_SECRET,
-  Capture,
+  cloudTestRig,
   EIP,
   FIP,
-  guardSecrets,
   IP_A,
   MAC_A,
   OS_PASSWORD,
@@ -26,13 +25,7 @@ import {
   type WorldOptions,
 } from './helpers.js';
 
-const capture = new Capture();
-const sims: CloudSim[] = [];
-const objects: unknown[] = [];
-guardSecrets(capture, () => sims, () => objects);
-afterAll(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-});
+const { capture, sims, objects } = cloudTestRig();
 
 const signal = () => AbortSignal.timeout(10_000);
 

@@ -843,3 +843,34 @@ export class VrrpLab {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// One lab per test
+
+const openLabs = new Set<VrrpLab>();
+
+/**
+ * Run `fn` in a new lab: a failure carries the lab's timeline and daemon output, and the
+ * lab is closed when `fn` settles. A lab whose test timed out (fn never settled) is closed
+ * by closeOpenLabs(), to be called from afterEach.
+ */
+export async function withVrrpLab<T>(opts: VrrpLabOptions, fn: (vl: VrrpLab) => Promise<T>): Promise<T> {
+  const vl = await VrrpLab.create(opts);
+  openLabs.add(vl);
+  const t0 = Date.now();
+  try {
+    return await fn(vl);
+  } catch (e) {
+    if (e instanceof Error) e.message += `\n${vl.explain(t0)}`;
+    throw e;
+  } finally {
+    openLabs.delete(vl);
+    await vl.close();
+  }
+}
+
+/** Close every lab withVrrpLab() still has open (afterEach). */
+export async function closeOpenLabs(): Promise<void> {
+  for (const vl of openLabs) await vl.close();
+  openLabs.clear();
+}

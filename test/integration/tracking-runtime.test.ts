@@ -16,7 +16,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { skipReason } from '../helpers/netns.js';
-import { MODES, renderConfig, VrrpLab, waitFor, type VrrpMode, type PeerView } from '../helpers/vrrp-lab.js';
+import { closeOpenLabs, MODES, renderConfig, waitFor, withVrrpLab, type PeerView, type VrrpLab, type VrrpMode } from '../helpers/vrrp-lab.js';
 import { trackBlock, vrrpScript, withTracking } from './helpers-tracking.js';
 
 const reason = skipReason('keepalived', 'tcpdump');
@@ -25,26 +25,9 @@ const V3_B: VrrpMode = { ...MODES.v3, vip: '192.0.2.101/24' };
 const VIP1 = '192.0.2.100';
 const VIP2 = '192.0.2.101';
 
-const open = new Set<VrrpLab>();
-afterEach(async () => {
-  for (const vl of open) await vl.close();
-  open.clear();
-});
+afterEach(closeOpenLabs);
 
-async function inLab(nodes: string[], fn: (vl: VrrpLab) => Promise<void>): Promise<void> {
-  const vl = await VrrpLab.create({ nodes });
-  open.add(vl);
-  const t0 = Date.now();
-  try {
-    await fn(vl);
-  } catch (e) {
-    if (e instanceof Error) e.message += `\n${vl.explain(t0)}`;
-    throw e;
-  } finally {
-    open.delete(vl);
-    await vl.close();
-  }
-}
+const inLab = (nodes: string[], fn: (vl: VrrpLab) => Promise<void>) => withVrrpLab({ nodes }, fn);
 
 const statesAfter = (vl: VrrpLab, node: string, instance: string, t: number) =>
   vl.daemon(node).states.filter((s) => s.t > t && s.instance === instance).map((s) => s.state);

@@ -14,25 +14,19 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { skipReason } from '../helpers/netns.js';
-import { DEFAULT_VRID, MODES, renderConfig, vipAddress, VrrpLab, waitFor, type Impl, type VrrpMode } from '../helpers/vrrp-lab.js';
+import { closeOpenLabs, DEFAULT_VRID, MODES, renderConfig, vipAddress, waitFor, withVrrpLab, type Impl, type VrrpMode } from '../helpers/vrrp-lab.js';
 import { higherAddress } from './scenario.js';
 
 const reason = skipReason('keepalived', 'tcpdump');
 const PRIORITY = 100;
 
-const open = new Set<VrrpLab>();
-afterEach(async () => {
-  for (const vl of open) await vl.close();
-  open.clear();
-});
+afterEach(closeOpenLabs);
 
 const timings: string[] = [];
 
 async function tieBreak(mode: VrrpMode, winnerImpl: Impl, loserImpl: Impl): Promise<void> {
-  const vl = await VrrpLab.create({ nodes: ['a', 'b'] });
-  open.add(vl);
-  const t0 = Date.now();
-  try {
+  await withVrrpLab({ nodes: ['a', 'b'] }, async (vl) => {
+    const t0 = Date.now();
     const src = (n: string) => vl.srcOf(n, mode.family, mode.unicast);
     const winner = vl.nodeOf(higherAddress(src('a'), src('b')))!;
     const loser = winner === 'a' ? 'b' : 'a';
@@ -76,13 +70,7 @@ async function tieBreak(mode: VrrpMode, winnerImpl: Impl, loserImpl: Impl): Prom
       if (vl.daemon(n).impl === 'keepvip') await waitFor(() => vl.forwarding(n, mode.family) === want, 3000, `forwarding ${want} in ${n}`);
     }
     timings.push(`${mode.name} ${winnerImpl}(high) vs ${loserImpl}(low): loser BACKUP ${tBackup} ms after the join`);
-  } catch (e) {
-    if (e instanceof Error) e.message += `\n${vl.explain(t0)}`;
-    throw e;
-  } finally {
-    open.delete(vl);
-    await vl.close();
-  }
+  });
 }
 
 describe.skipIf(!!reason)(`equal priority, keepvip on the higher primary address wins${reason ? ` (${reason})` : ''}`, () => {

@@ -1,7 +1,8 @@
 /**
  * Run-wide secret scan. Setup creates a directory (exported to the test workers through
  * KEEPVIP_TEST_RUN_DIR); test/helpers/vrrp-lab.ts recordDaemonOutput() writes into it
- * every keepvip daemon's configuration, the credentials files it names, and its output.
+ * every keepvip daemon's configuration, the credentials files it names, and its output,
+ * and recordDaemonText() what the daemons showed through status, metrics, dumps and the CLI.
  * Teardown extracts every secret from those records (auth_pass; cloud_provider password,
  * secret_key, access_key, application_credential_secret; the secret keys of credentials
  * files, `key = value` or JSON) and fails the run when any daemon output contains one,

@@ -459,6 +459,16 @@ export function recordDaemonOutput(name: string, child: ChildProcess, configText
   child.stderr?.on('data', (d: Buffer) => appendFileSync(`${base}.stderr.log`, d));
 }
 
+/**
+ * Record what a daemon showed through another door (status, metrics, dumps, CLI output)
+ * for the run-wide secret scan. A no-op outside a run with the global setup.
+ */
+export function recordDaemonText(kind: string, text: string): void {
+  const dir = process.env[RUN_DIR_ENV];
+  if (!dir || !existsSync(dir)) return;
+  writeFileSync(join(dir, `${process.pid}-${recorded++}-${kind.replace(/[^\w.-]/g, '_')}.log`), text, { mode: 0o600 });
+}
+
 // ---------------------------------------------------------------------------------------
 // Daemons
 

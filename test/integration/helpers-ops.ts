@@ -21,7 +21,7 @@ import { controlRequest } from '../../src/ops/control.js';
 import type { StatusSnapshot } from '../../src/ops/status.js';
 import { hasBinary } from '../helpers/netns.js';
 import { parseExposition, type Exposition } from '../ops/helpers/prom-text.js';
-import { DEFAULT_INSTANCE, KEEPVIP_CLI, recordDaemonOutput, REPO_ROOT, VrrpDaemon, waitFor, type VrrpLab } from '../helpers/vrrp-lab.js';
+import { DEFAULT_INSTANCE, KEEPVIP_CLI, recordDaemonOutput, recordDaemonText, REPO_ROOT, VrrpDaemon, waitFor, type VrrpLab } from '../helpers/vrrp-lab.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -224,14 +224,17 @@ export function execIn(vl: VrrpLab, name: string, args: string[], timeoutMs = 20
 }
 
 /** `keepvip ARGS...` inside a node (e.g. ['status', '--json', '--socket', PATH]). */
-export function keepvipCli(vl: VrrpLab, name: string, args: string[]): Promise<CommandResult> {
-  return execIn(vl, name, ['node', '--import', 'tsx', KEEPVIP_CLI, ...args]);
+export async function keepvipCli(vl: VrrpLab, name: string, args: string[]): Promise<CommandResult> {
+  const r = await execIn(vl, name, ['node', '--import', 'tsx', KEEPVIP_CLI, ...args]);
+  recordDaemonText(`cli-${args[0] ?? ''}`, `${r.stdout}\n${r.stderr}`);
+  return r;
 }
 
 /** GET http://HOSTPORT/metrics from inside a node (curl), parsed. */
 export async function scrapeMetrics(vl: VrrpLab, name: string, hostPort: string): Promise<{ text: string; exposition: Exposition }> {
   const r = await execIn(vl, name, ['curl', '-sS', '--fail', '--max-time', '5', `http://${hostPort}/metrics`]);
   if (r.status !== 0) throw new Error(`scraping ${hostPort} in ${name} failed (${r.status}): ${r.stderr}`);
+  recordDaemonText('metrics', r.stdout);
   return { text: r.stdout, exposition: parseExposition(r.stdout) };
 }
 
@@ -239,6 +242,7 @@ export async function scrapeMetrics(vl: VrrpLab, name: string, hostPort: string)
 export async function controlStatus(socketPath: string): Promise<StatusSnapshot> {
   const res = await controlRequest(socketPath, { cmd: 'status' }, { timeoutMs: 5000 });
   if (!res.ok || res.cmd !== 'status') throw new Error(`control status failed: ${JSON.stringify(res)}`);
+  recordDaemonText('status', JSON.stringify(res.result));
   return res.result;
 }
 
@@ -246,6 +250,7 @@ export async function controlStatus(socketPath: string): Promise<StatusSnapshot>
 export async function controlDump(socketPath: string, format: 'data' | 'stats' | 'json'): Promise<string> {
   const res = await controlRequest(socketPath, { cmd: 'dump', format }, { timeoutMs: 5000 });
   if (!res.ok || res.cmd !== 'dump') throw new Error(`control dump failed: ${JSON.stringify(res)}`);
+  recordDaemonText(`dump-${format}`, res.result.text);
   return res.result.text;
 }
 

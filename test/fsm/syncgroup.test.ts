@@ -42,6 +42,20 @@ describe('sync group', () => {
     ]);
   });
 
+  it('at start-up reports the group BACKUP after its last member went BACKUP (keepalived 2.2.7 order)', () => {
+    const r = stepGroupAll(createSyncGroup('G1', [pA, pB]), { type: 'Startup' }, 0);
+    const order = r.actions
+      .filter((a) => a.action.type === 'StateChanged')
+      .map((a) => `${a.member ?? 'group'}:${(a.action as { to: string }).to}`);
+    expect(order).toEqual(['VI_A:BACKUP', 'VI_B:BACKUP', 'group:BACKUP']);
+    // The same when the members are started one by one (as the runtime does).
+    let g = createSyncGroup('G1', [pA, pB]);
+    const first = stepGroup(g, 'VI_A', { type: 'Startup' }, 0);
+    expect(of(first.actions, null)).toEqual([]);
+    g = first.state;
+    expect(of(stepGroup(g, 'VI_B', { type: 'Startup' }, 0).actions, null)).toContainEqual({ type: 'Notify', state: 'BACKUP', priority: 0 });
+  });
+
   it('holds the first member whose down timer fires until every member is ready', () => {
     const g = started();
     const r1 = stepGroup(g, 'VI_A', fired, 3414.0625);

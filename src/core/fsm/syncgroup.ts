@@ -26,7 +26,7 @@ export interface SyncGroupState {
   /** Member names in configuration order (the order their actions are emitted in). */
   order: string[];
   members: Record<string, InstanceState>;
-  /** Derived group state: FAULT if any member is, MASTER if all are, STOP if all are. */
+  /** Derived group state (groupStateOf). */
   state: VrrpState;
 }
 
@@ -67,16 +67,23 @@ export function wantsMaster(s: InstanceState): boolean {
   return s.state === 'BACKUP' && s.timers.Master_Down_Timer === undefined;
 }
 
+/**
+ * FAULT if any member is, MASTER or STOP if all are, INIT while any member has not started
+ * (members start one after the other: keepalived 2.2.7 reports the group BACKUP after its
+ * last member went BACKUP, not after the first), else BACKUP.
+ */
 function groupStateOf(order: string[], members: Record<string, InstanceState>): VrrpState {
-  let all = { MASTER: true, STOP: true, INIT: true };
+  let all = { MASTER: true, STOP: true };
+  let anyInit = false;
   for (const n of order) {
     const st = members[n]!.state;
     if (st === 'FAULT') return 'FAULT';
-    all = { MASTER: all.MASTER && st === 'MASTER', STOP: all.STOP && st === 'STOP', INIT: all.INIT && st === 'INIT' };
+    all = { MASTER: all.MASTER && st === 'MASTER', STOP: all.STOP && st === 'STOP' };
+    anyInit ||= st === 'INIT';
   }
   if (all.MASTER) return 'MASTER';
   if (all.STOP) return 'STOP';
-  if (all.INIT) return 'INIT';
+  if (anyInit) return 'INIT';
   return 'BACKUP';
 }
 
@@ -145,6 +152,20 @@ function reconcileMasters(w: Work, before: Record<string, InstanceState>, now: n
  * SyncGroupError for an unknown member (a wiring bug in the caller).
  */
 export function stepGroup(g: SyncGroupState, member: string, input: Input, now: number): GroupStepResult {
+  return withGroupTransition(g, stepMembers(g, member, input, now));
+}
+
+/** The group's own StateChanged and Notify (priority 0, as keepalived's group notify) when its derived state moved. */
+function withGroupTransition(before: SyncGroupState, r: GroupStepResult): GroupStepResult {
+  const state = groupStateOf(before.order, r.state.members);
+  if (state === before.state) return r.state.state === state ? r : { state: { ...r.state, state }, actions: r.actions };
+  const actions = [...r.actions, { member: null, action: { type: 'StateChanged', from: before.state, to: state, reason: `sync group ${before.name}` } } as GroupAction];
+  if (state !== 'INIT') actions.push({ member: null, action: { type: 'Notify', state, priority: 0 } });
+  return { state: { ...r.state, state }, actions };
+}
+
+/** One member's input and what the group rules make of it, without the group's own transition. */
+function stepMembers(g: SyncGroupState, member: string, input: Input, now: number): GroupStepResult {
   const cur = g.members[member];
   if (!cur) throw new SyncGroupError(`sync group ${g.name}: no member ${member}`);
   const w = new Work(g);
@@ -162,23 +183,22 @@ export function stepGroup(g: SyncGroupState, member: string, input: Input, now: 
     reconcileFaults(w, now);
     reconcileMasters(w, before, now);
   }
-  const state = groupStateOf(g.order, w.members);
-  if (state !== g.state) {
-    w.actions.push({ member: null, action: { type: 'StateChanged', from: g.state, to: state, reason: `sync group ${g.name}` } });
-    if (state !== 'INIT') w.actions.push({ member: null, action: { type: 'Notify', state, priority: 0 } });
-  }
-  return { state: { ...g, members: w.members, state }, actions: w.actions };
+  return { state: { ...g, members: w.members }, actions: w.actions };
 }
 
-/** Feed the same input to every member in order (e.g. Startup at launch). */
+/**
+ * Feed the same input to every member in order (e.g. Startup at launch). The group's own
+ * transition is judged once all members have had it: at start-up keepalived 2.2.7 reports
+ * the group BACKUP after its last member has gone BACKUP, not after the first.
+ */
 export function stepGroupAll(g: SyncGroupState, input: Input, now: number): GroupStepResult {
   let state = g;
   const actions: GroupAction[] = [];
   for (const n of g.order) {
-    const r = stepGroup(state, n, input, now);
+    const r = stepMembers(state, n, input, now);
     state = r.state;
     actions.push(...r.actions);
     if (input.type === 'Shutdown') break;
   }
-  return { state, actions };
+  return withGroupTransition(g, { state, actions });
 }

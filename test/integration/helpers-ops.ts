@@ -55,6 +55,24 @@ export interface KeepvipStart {
 let starts = 0;
 
 /**
+ * `args` run with a /tmp of their own (an empty tmpfs), so a test can check what lands at
+ * keepalived's /tmp paths without touching the host's. ip netns exec already gives the
+ * command its own mount namespace (slave to the host's); unshare -m and --make-rprivate
+ * make sure the tmpfs can never propagate back. When the checkout itself lives under /tmp
+ * (a CI clone), it is bound back into the new /tmp at the same path, so the code is found.
+ */
+export function withPrivateTmp(args: string[]): string[] {
+  const keep = REPO_ROOT.replace(/\/$/, '');
+  const rebind = keep.startsWith('/tmp/')
+    ? ` && mkdir -p '${keep}' && mount --bind '/mnt/kv-old-tmp/${keep.slice('/tmp/'.length)}' '${keep}'`
+    : '';
+  const setup =
+    'mount --make-rprivate / && mount -t tmpfs kv-old /mnt && mkdir /mnt/kv-old-tmp && mount --bind /tmp /mnt/kv-old-tmp' +
+    ` && mount -t tmpfs keepvip-tmp /tmp${rebind} && exec "$@"`;
+  return ['unshare', '-m', 'sh', '-c', setup, 'sh', ...args];
+}
+
+/**
  * Start keepvip (`node --import tsx src/cli.ts -n -f CONF -i NAME`) in a lab node and
  * register it with the lab (vl.daemon(name), vl.terminate(name), cleanup in vl.close()).
  */
@@ -63,18 +81,7 @@ export async function startKeepvip(vl: VrrpLab, name: string, config: string, op
   writeFileSync(conf, config);
   const cli = ['node', '--import', 'tsx', KEEPVIP_CLI, '-n', '-f', conf, '-i', name];
   if (opts.detail) cli.push('-D');
-  // ip netns exec already gives the command its own mount namespace (slave to the host's);
-  // unshare -m and --make-rprivate make sure the tmpfs can never propagate back.
-  // When the checkout itself lives under /tmp (a CI clone), it is bound back into the new
-  // /tmp at the same path, so the daemon still finds its code.
-  const keep = REPO_ROOT.replace(/\/$/, '');
-  const rebind = keep.startsWith('/tmp/')
-    ? ` && mkdir -p '${keep}' && mount --bind '/mnt/kv-old-tmp/${keep.slice('/tmp/'.length)}' '${keep}'`
-    : '';
-  const setup =
-    'mount --make-rprivate / && mount -t tmpfs kv-old /mnt && mkdir /mnt/kv-old-tmp && mount --bind /tmp /mnt/kv-old-tmp' +
-    ` && mount -t tmpfs keepvip-tmp /tmp${rebind} && exec "$@"`;
-  const args = opts.privateTmp ? ['unshare', '-m', 'sh', '-c', setup, 'sh', ...cli] : cli;
+  const args = opts.privateTmp ? withPrivateTmp(cli) : cli;
   const child = vl.lab.spawn(vl.node(name).ns, args, { cwd: REPO_ROOT, env: { ...process.env, ...opts.env } });
   const d = new VrrpDaemon(name, 'keepvip', child, conf);
   recordDaemonOutput(name, child, config);

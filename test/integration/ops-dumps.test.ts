@@ -45,6 +45,7 @@ import {
   removeOpsDir,
   sleep,
   startKeepvip,
+  withPrivateTmp,
 } from './helpers-ops.js';
 
 const reason = skipReason('keepalived', 'tcpdump', 'unshare', 'mount');
@@ -179,10 +180,8 @@ describe.skipIf(!!reason)('keepvip dumps (SIGUSR1/SIGUSR2) and auth_pass secrecy
 
   it('`keepvip dump --json` writes the JSON dump at /tmp/keepalived.json (and --file, --stdout)', async () => {
     // keepalived's path, in a private /tmp of the command's own (the host's /tmp is never touched).
-    const script =
-      'mount --make-rprivate / && mount -t tmpfs kv-dump-tmp /tmp && ' +
-      `node --import tsx '${KEEPVIP_CLI}' dump --json --socket '${socket}' && stat -c '%a' /tmp/keepalived.json && cat /tmp/keepalived.json`;
-    const r = await execIn(vl, 'a', ['unshare', '-m', 'sh', '-c', script]);
+    const script = `node --import tsx '${KEEPVIP_CLI}' dump --json --socket '${socket}' && stat -c '%a' /tmp/keepalived.json && cat /tmp/keepalived.json`;
+    const r = await execIn(vl, 'a', withPrivateTmp(['sh', '-c', script]));
     expect(r.status, r.stderr).toBe(0);
     const [written, mode, ...rest] = r.stdout.split('\n');
     expect(written).toBe('json dump written to /tmp/keepalived.json');

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KV_BATCH 64
@@ -215,6 +216,13 @@ static napi_value raw_open(napi_env env, napi_callback_info info) {
                    set_int(env, fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "setsockopt(IPV6_RECVHOPLIMIT)") < 0))
       goto fail;
   }
+  /* The kernel's receive time of each packet (SCM_TIMESTAMPNS), so a backup's
+   * Master_Down_Timer runs from the advert's arrival rather than from when the event loop
+   * got to it. Best effort: without it the caller's clock is used. */
+  if (has_cb) {
+    int on = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  }
   if (vfilter && has_cb) {
     int rc = family == 4 ? attach_filter(fd, version_filter_v4, sizeof version_filter_v4 / sizeof version_filter_v4[0])
                          : attach_filter(fd, version_filter_v6, sizeof version_filter_v6 / sizeof version_filter_v6[0]);
@@ -255,7 +263,7 @@ static void rawsock_readable(kv_handle *h, napi_value self, int status) {
     struct sockaddr_storage from;
     union {
       struct cmsghdr align;
-      char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
+      char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct timespec)) + 64];
     } ctrl;
     struct iovec iov = {.iov_base = s->buf, .iov_len = sizeof s->buf};
     struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
@@ -268,6 +276,7 @@ static void rawsock_readable(kv_handle *h, napi_value self, int status) {
     }
     char src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "";
     int ifindex = 0, ttl = -1;
+    double rx_ms = -1; /* CLOCK_MONOTONIC ms of the kernel's receive time, or -1 */
     const uint8_t *payload = s->buf;
     size_t len = (size_t)n;
     if (s->family == 4) {
@@ -296,17 +305,26 @@ static void rawsock_readable(kv_handle *h, napi_value self, int status) {
         inet_ntop(AF_INET6, &pi.ipi6_addr, dst, sizeof dst);
       } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
         memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        /* The stamp is CLOCK_REALTIME: carry it over to CLOCK_MONOTONIC by its age now. */
+        struct timespec rx, real, mono;
+        memcpy(&rx, CMSG_DATA(c), sizeof rx);
+        if (clock_gettime(CLOCK_REALTIME, &real) == 0 && clock_gettime(CLOCK_MONOTONIC, &mono) == 0) {
+          double age_ms = (double)(real.tv_sec - rx.tv_sec) * 1e3 + (double)(real.tv_nsec - rx.tv_nsec) / 1e6;
+          if (age_ms >= 0) rx_ms = (double)mono.tv_sec * 1e3 + (double)mono.tv_nsec / 1e6 - age_ms;
+        }
       }
     }
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-    napi_value args[5];
+    napi_value args[6];
     void *copy;
     int ok = napi_create_buffer_copy(env, len, payload, &copy, &args[0]) == napi_ok &&
              napi_create_string_utf8(env, src, NAPI_AUTO_LENGTH, &args[1]) == napi_ok &&
              napi_create_string_utf8(env, dst, NAPI_AUTO_LENGTH, &args[2]) == napi_ok &&
-             napi_create_int32(env, ifindex, &args[3]) == napi_ok && napi_create_int32(env, ttl, &args[4]) == napi_ok;
-    int open = ok ? kv_handle_emit(h, self, "onPacket", 5, args) == 0 : 1;
+             napi_create_int32(env, ifindex, &args[3]) == napi_ok && napi_create_int32(env, ttl, &args[4]) == napi_ok &&
+             napi_create_double(env, rx_ms, &args[5]) == napi_ok;
+    int open = ok ? kv_handle_emit(h, self, "onPacket", 6, args) == 0 : 1;
     napi_close_handle_scope(env, scope);
     if (!open) return;
   }

@@ -315,7 +315,7 @@ export class Daemon {
     if (this.opts.pidFile) writeFileSync(this.opts.pidFile, `${process.pid}\n`);
     this.platform = new LinuxPlatform({
       forwardScope: model.keepvip.ipForwardScope,
-      onPacket: (payload, meta) => this.runtime?.receive({ payload, meta }),
+      onPacket: (payload, meta) => this.runtime?.receive(meta.rxTime === undefined ? { payload, meta } : { payload, meta, rxTime: meta.rxTime }),
       onSocketError: (ifname, err) => this.log.event('internal_error', { code: 'socket', error: `${ifname}: ${err.message}` }),
       onForwarding: (_scope, enabled, instance) => this.log.event('forwarding_set', { enabled, instance }),
     });

@@ -46,6 +46,8 @@ export interface InstanceConfig {
 export interface ReceivedPacket {
   payload: Buffer;
   meta: PacketMeta;
+  /** When the kernel received it, on the scheduler's clock (ms); absent when unknown. */
+  rxTime?: number;
 }
 
 /** Handle for the instance, as the platform sees it (name and params). */

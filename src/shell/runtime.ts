@@ -384,8 +384,11 @@ export class Runtime {
 
   /** A packet from a VRRP socket. */
   receive(pkt: ReceivedPacket): void {
-    // The Master_Down_Timer runs from the advert's arrival, not from after decoding and hooks.
-    const now = this.scheduler.now();
+    // The Master_Down_Timer runs from the advert's arrival (RFC 9568 §6.4.2: reset on
+    // receipt): the kernel's receive time when the socket gave it, else now, before
+    // decoding and hooks. Never a time ahead of the clock.
+    const clock = this.scheduler.now();
+    const now = pkt.rxTime !== undefined && pkt.rxTime <= clock ? pkt.rxTime : clock;
     const buf = pkt.payload;
     const byVrid = this.demux.get(socketKey(pkt.meta.family, pkt.meta.ifname));
     const ri = buf.length >= 2 ? byVrid?.get(buf[1]!) : undefined;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, skipReason, type Lab } from '../helpers/netns.js';
 import { Peer, PeerCallError, linkLocal, sleep, type PeerPacket } from './helpers/peer-client.js';
 import { advert, pseudoHeaderChecksum } from './helpers/frames.js';
+import { monotonicNowMs } from '../../src/shell/net/timer.js';
 
 const reason = skipReason();
 
@@ -55,8 +56,15 @@ describe.skipIf(!!reason)('VRRP raw sockets in a lab', () => {
     for (let round = 0; round < 3; round++) {
       await withPair({ family: 4 }, { family: 4 }, async () => {
         const payload = advert({ version: 3, vrid: 10 + round, family: 4, addresses: ['192.0.2.100'] });
+        const sentAfter = monotonicNowMs();
         await a.call('send', { name: 'tx', hex: payload.toString('hex') });
         const p = await b.waitPacket(byVrid(10 + round));
+        // The kernel's receive time, on the same CLOCK_MONOTONIC as the timers: after the
+        // send was asked for, no later than the callback that delivered it.
+        expect(p.rxTime).toBeTypeOf('number');
+        expect(p.rxTime!).toBeGreaterThanOrEqual(sentAfter);
+        expect(p.rxTime!).toBeLessThanOrEqual(p.seenAt);
+        expect(p.seenAt - p.rxTime!).toBeLessThan(100);
         expect(p).toMatchObject({
           hex: payload.toString('hex'),
           src: '192.0.2.10',

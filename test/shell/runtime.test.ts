@@ -151,6 +151,24 @@ describe('runtime over a fake LAN', () => {
     expect(stateOf(b)).toBe('MASTER');
   });
 
+  it("runs the Master_Down_Timer from the kernel's receive time when the socket gives it, never from the future", () => {
+    const { nodes, source } = lab([150, 100]);
+    const [a, b] = nodes as [Node, Node];
+    b.rt.start();
+    source.advanceTo(1000);
+    const adv = b.rt.instances.get('VI_1')!.advert(200, 100, '224.0.0.18');
+    const meta = { family: 4 as const, src: '192.0.2.11', dst: '224.0.0.18', ttl: 255, ifname: 'eth0' };
+    a.rt.start();
+    // v2, priority 150: Master_Down_Interval = 3 + 106/256 s = 3414.0625 ms.
+    a.rt.receive({ payload: Buffer.from(adv), meta, rxTime: 999.75 });
+    expect(a.rt.instances.get('VI_1')!.state.timers.Master_Down_Timer).toBeCloseTo(999.75 + 3414.0625, 6);
+    // A receive time ahead of the clock (it cannot be) falls back to the clock.
+    a.rt.receive({ payload: Buffer.from(adv), meta, rxTime: 1500 });
+    expect(a.rt.instances.get('VI_1')!.state.timers.Master_Down_Timer).toBeCloseTo(1000 + 3414.0625, 6);
+    a.rt.receive({ payload: Buffer.from(adv), meta });
+    expect(a.rt.instances.get('VI_1')!.state.timers.Master_Down_Timer).toBeCloseTo(1000 + 3414.0625, 6);
+  });
+
   it('counts an advert with a bad checksum as a drop and changes nothing', () => {
     const { nodes, source } = lab([150, 100]);
     const [a, b] = nodes as [Node, Node];

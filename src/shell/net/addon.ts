@@ -28,7 +28,8 @@ export interface NativeHandle {
   readonly __brand?: 'keepvip-native-handle';
 }
 
-export type NativePacketCallback = (payload: Buffer, src: string, dst: string, ifindex: number, ttl: number) => void;
+/** `rxMs`: the kernel's receive time on CLOCK_MONOTONIC (ms, as monotonicNowMs), or -1 when unknown. */
+export type NativePacketCallback = (payload: Buffer, src: string, dst: string, ifindex: number, ttl: number, rxMs: number) => void;
 
 export interface NativeRawOptions {
   family: 4 | 6;

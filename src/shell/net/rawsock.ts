@@ -26,6 +26,8 @@ export function vrrpGroup(family: Family): string {
 /** What arrives with each packet: PacketMeta plus the receiving interface index. */
 export interface ReceivedMeta extends PacketMeta {
   ifindex: number;
+  /** The kernel's receive time (SO_TIMESTAMPNS) on CLOCK_MONOTONIC, in ms; absent when unknown. */
+  rxTime?: number;
 }
 
 export interface VrrpSocketOptions {
@@ -88,9 +90,12 @@ export class VrrpSocket {
       versionFilter: opts.versionFilter ?? true,
       recvBufSize: opts.recvBufSize,
       onPacket: onPacket
-        ? (payload, src, dst, idx, ttl) =>
+        ? (payload, src, dst, idx, ttl, rxMs) => {
             // The bound interface's name is known: no lookup (three syscalls) per packet.
-            onPacket(payload, { family, src, dst, ttl, ifindex: idx, ifname: idx === ifindex && ifname !== undefined ? ifname : nameOf(idx) })
+            const meta: ReceivedMeta = { family, src, dst, ttl, ifindex: idx, ifname: idx === ifindex && ifname !== undefined ? ifname : nameOf(idx) };
+            if (rxMs >= 0) meta.rxTime = rxMs;
+            onPacket(payload, meta);
+          }
         : undefined,
       onError: opts.onError,
     });

@@ -20,6 +20,10 @@ export interface PeerPacket {
   ifname: string;
   ttl: number;
   family: 4 | 6;
+  /** The kernel's receive time (SO_TIMESTAMPNS) on CLOCK_MONOTONIC, ms. */
+  rxTime?: number;
+  /** CLOCK_MONOTONIC ms when the peer's JavaScript callback ran. */
+  seenAt: number;
 }
 
 export interface PeerError {

@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { NaSocket, VrrpSocket, type VrrpSocketOptions } from '../../../src/shell/net/rawsock.js';
 import { PacketSocket } from '../../../src/shell/net/packet.js';
-import { MonotonicTimer } from '../../../src/shell/net/timer.js';
+import { MonotonicTimer, monotonicNowMs } from '../../../src/shell/net/timer.js';
 import { ifNameToIndex, ifMac } from '../../../src/shell/net/iface.js';
 import { native } from '../../../src/shell/net/addon.js';
 
@@ -84,7 +84,7 @@ async function handle(cmd: Cmd): Promise<unknown> {
       const sock = VrrpSocket.open({
         ...opts,
         onPacket: receive
-          ? (payload, meta) => out({ ev: 'packet', name, hex: payload.toString('hex'), ...meta })
+          ? (payload, meta) => out({ ev: 'packet', name, hex: payload.toString('hex'), seenAt: monotonicNowMs(), ...meta })
           : undefined,
       });
       socks.set(name, sock);

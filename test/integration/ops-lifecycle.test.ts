@@ -264,7 +264,8 @@ describe.skipIf(!!reason)('keepvip operations: reload, SIGTERM, metrics, status,
     expect(r.failed, JSON.stringify(r.failed)).toBeUndefined();
     expect(r.done).toMatchObject({ instances: 1, added: [], removed: [] });
     await waitFor(() => vl.lab.addresses('a').includes(VIP2), 3000, `${VIP2} on node a`, { explain: explain(t0) });
-    expect(monitor.additions(VIP2).length).toBeGreaterThanOrEqual(1);
+    // ip monitor's line may reach us a moment after the address is visible.
+    await waitFor(() => monitor.additions(VIP2).length >= 1, 2000, `ip monitor to report ${VIP2} added`, { explain: () => monitor.lines.join('\n') });
     // The adverts now carry both addresses (RFC 9568 §5.2.6, "Count IPvX Addr").
     await waitFor(() => vl.capture.advertsWhere({ vrid: VRID, src: aSrc, after: t0 }).find((x) => x.count === 2), 2000, 'an advert with 2 addresses', {
       explain: explain(t0),

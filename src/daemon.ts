@@ -273,7 +273,6 @@ export class Daemon {
           if (priorityFifo.has(instance)) this.health.notifier.notifyPriority('INSTANCE', instance, ri.state.state === 'MASTER' ? 'MASTER' : 'BACKUP', after);
         }
       },
-      onTracker: (kind, name, up, detail) => tracking.trackerChanged(kind as TrackerKind, name, up, detail),
       // Result changes, timeouts, spawn errors, output (debug): src/ops/tracking-log.ts.
       onScriptEvent: (e) => tracking.scriptEvent(e),
       onNotifyEvent: (e) => {

@@ -18,7 +18,6 @@ const SCRIPT_SPREAD_MS = 1000;
 
 export interface HealthEvents {
   onInputs(instance: string, inputs: TrackingInput[], snapshot: TrackingSnapshot): void;
-  onTracker(kind: string, name: string, up: boolean, detail?: string): void;
   onScriptEvent(e: ScriptEvent): void;
   onNotifyEvent(e: NotifyLogEvent): void;
   onRefused(what: string, code: string, reason: string): void;

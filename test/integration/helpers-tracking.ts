@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, createReadStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { waitFor, type CapturedAdvert, type VrrpLab } from '../helpers/vrrp-lab.js';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { MODES, renderConfig, waitFor, type CapturedAdvert, type Impl, type VrrpLab, type VrrpMode } from '../helpers/vrrp-lab.js';
 
 // ---------------------------------------------------------------------------------------
 // Configuration
@@ -228,4 +229,31 @@ export async function settled(
     `${master} to be the only MASTER holding ${opts.vip}`,
     { intervalMs: 50, explain: () => `VIP holders: ${vl.vipHolders(opts.vip).join(', ') || 'none'}\n${vl.explain(since)}` },
   );
+}
+
+// ---------------------------------------------------------------------------------------
+// Notify comparisons with keepalived (tracking-notify, sync-group-notify)
+
+/** What one implementation's run of a notify scenario left: FIFO lines and script argv. */
+export interface NotifyRun {
+  impl: Impl;
+  fifo: string[];
+  /** Recorder argv lists (recorder path dropped), in time order. */
+  argv: string[][];
+}
+
+/** A second vrrp_instance (VI_2, VRID 52, VIP 192.0.2.101) for a node, as renderConfig writes it. */
+export function secondInstance(vl: VrrpLab, node: string, priority: number, extra: string[] = [], base: VrrpMode = MODES.v3): string {
+  const mode: VrrpMode = { ...base, vip: '192.0.2.101/24' };
+  const text = renderConfig(mode, vl.peerView(node), { priority, vrid: 52, instance: 'VI_2', extra });
+  return text.slice(text.indexOf('vrrp_instance '));
+}
+
+/** Unblock a reader still waiting in open(2) for a writer (a daemon that never started), then let it end. */
+export function releaseFifo(path: string): void {
+  try {
+    closeSync(openSync(path, fsConstants.O_RDWR | fsConstants.O_NONBLOCK));
+  } catch {
+    /* gone */
+  }
 }

@@ -14,28 +14,17 @@
  * argv must be the same for both implementations, line for line and in order (keepalived
  * leaves only the order of a state script against the generic one to timing).
  */
-import { closeSync, constants, openSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { skipReason } from '../helpers/netns.js';
-import { closeOpenLabs, MODES, renderConfig, waitFor, withVrrpLab, type Impl, type VrrpLab, type VrrpMode } from '../helpers/vrrp-lab.js';
-import { mkfifo, readFifo, readRecorderLog, vrrpScript, withTracking, writeRecorder } from './helpers-tracking.js';
+import { closeOpenLabs, MODES, renderConfig, waitFor, withVrrpLab, type Impl } from '../helpers/vrrp-lab.js';
+import { mkfifo, readFifo, readRecorderLog, releaseFifo, secondInstance, vrrpScript, withTracking, writeRecorder, type NotifyRun } from './helpers-tracking.js';
 
 const reason = skipReason('keepalived', 'tcpdump');
 const MODE = MODES.v3;
 
-interface Run {
-  impl: Impl;
-  fifo: string[];
-  /** Recorder argv lists (recorder path dropped), in time order. */
-  argv: string[][];
-}
-
-function secondInstance(vl: VrrpLab, node: string, priority: number): string {
-  const mode: VrrpMode = { ...MODE, vip: '192.0.2.101/24' };
-  const text = renderConfig(mode, vl.peerView(node), { priority, vrid: 52, instance: 'VI_2' });
-  return text.slice(text.indexOf('vrrp_instance '));
-}
+type Run = NotifyRun;
 
 afterEach(closeOpenLabs);
 
@@ -92,12 +81,7 @@ function runScenario(impl: Impl): Promise<Run> {
       await new Promise((r) => setTimeout(r, 800));
       return { impl, fifo: [...reader.lines], argv: readRecorderLog(log) };
     } finally {
-      // Unblock a reader still waiting in open(2) for a writer that never came.
-      try {
-        closeSync(openSync(fifoPath, constants.O_RDWR | constants.O_NONBLOCK));
-      } catch {
-        /* gone */
-      }
+      releaseFifo(fifoPath);
     }
   });
 }

@@ -18,38 +18,17 @@
  * implementations, per instance and in order (keepalived orders different instances, and
  * a state script against the generic one, by timing, so only those orders are left free).
  */
-import { openSync, closeSync, constants, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipReason } from '../helpers/netns.js';
-import { MODES, renderConfig, VrrpLab, waitFor, type Impl, type VrrpMode } from '../helpers/vrrp-lab.js';
-import { mkfifo, perName, readFifo, readRecorderLog, trackBlock, vrrpScript, withTracking, writeRecorder } from './helpers-tracking.js';
+import { MODES, renderConfig, VrrpLab, waitFor, type Impl } from '../helpers/vrrp-lab.js';
+import { mkfifo, perName, readFifo, readRecorderLog, releaseFifo, secondInstance, trackBlock, vrrpScript, withTracking, writeRecorder, type NotifyRun } from './helpers-tracking.js';
 
 const reason = skipReason('keepalived', 'tcpdump');
 const MODE = MODES.v3;
 
-interface Run {
-  impl: Impl;
-  fifo: string[];
-  /** Recorder argv lists (recorder path dropped), in time order. */
-  argv: string[][];
-}
-
-/** A vrrp_instance block from renderConfig, for a second instance on the same node. */
-function secondInstance(vl: VrrpLab, node: string, priority: number, extra: string[] = []): string {
-  const mode: VrrpMode = { ...MODE, vip: '192.0.2.101/24' };
-  const text = renderConfig(mode, vl.peerView(node), { priority, vrid: 52, instance: 'VI_2', extra });
-  return text.slice(text.indexOf('vrrp_instance '));
-}
-
-/** Unblock a reader still waiting in open(2) for a writer (a daemon that never started), then let it end. */
-function releaseFifo(path: string): void {
-  try {
-    closeSync(openSync(path, constants.O_RDWR | constants.O_NONBLOCK));
-  } catch {
-    /* gone */
-  }
-}
+type Run = NotifyRun;
 
 const open = new Set<VrrpLab>();
 

@@ -1,9 +1,16 @@
 /**
- * The one HTTP helper of the cloud code: global fetch with a per-request timeout
- * (AbortSignal.timeout) combined with the caller's cancellation signal. Transport
- * failures become CloudApiError (TIMEOUT, NETWORK_ERROR, CANCELLED); non-2xx answers are
- * parsed into CloudApiError from any of the known error formats.
+ * The one HTTP client of the cloud code: node:http / node:https through one keep-alive
+ * agent per scheme, for the life of the process, with a per-request timeout
+ * (AbortSignal.timeout) combined with the caller's cancellation signal. A claim after a
+ * failover therefore reuses the connection its discovery or last verification opened,
+ * and its request is written in the same event-loop turn that asked for it. A request
+ * that fails on a reused connection before any answer (the server closed it while idle)
+ * is sent once more on a new one. Transport failures become CloudApiError (TIMEOUT,
+ * NETWORK_ERROR, CANCELLED); non-2xx answers are parsed into CloudApiError from any of
+ * the known error formats.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { CloudApiError, parseCloudError } from './errors.js';
 import { emit, type CloudEventSink } from './events.js';
 
@@ -34,12 +41,96 @@ export interface HttpResponse {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
+/**
+ * How long an idle connection is kept for the next request, unless the server says less
+ * (Keep-Alive: timeout=N) or closes it first.
+ */
+export const IDLE_CONNECTION_MS = 120_000;
+
+const agentOptions = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets: 16, maxFreeSockets: 4, scheduling: 'lifo' as const, timeout: IDLE_CONNECTION_MS };
+const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+
+/** Connections currently open to cloud APIs (in use and idle), for tests and status. */
+export function openConnections(): number {
+  let n = 0;
+  for (const a of [agents.http, agents.https]) {
+    for (const list of [...Object.values(a.sockets), ...Object.values(a.freeSockets)]) n += list?.length ?? 0;
+  }
+  return n;
+}
+
+/** Close every idle connection (tests; a reload that changes endpoints). */
+export function closeIdleConnections(): void {
+  for (const a of [agents.http, agents.https]) {
+    for (const list of Object.values(a.freeSockets)) for (const s of list ?? []) s.destroy();
+  }
+}
+
 function pathOf(url: string): string {
   try {
     return new URL(url).pathname;
   } catch {
     return url.split('?')[0]!;
   }
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+class StaleConnection extends Error {
+  constructor(readonly original: unknown) {
+    super('connection closed by the server while idle');
+  }
+}
+
+const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** One request on one connection (reused or new). */
+function send(url: URL, req: HttpRequest, signal: AbortSignal): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    const tls = url.protocol === 'https:';
+    if (!tls && url.protocol !== 'http:') {
+      reject(new Error(`unsupported URL scheme ${url.protocol}`));
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers ?? {})) {
+      // node:http writes Host from the URL, as the signer saw it.
+      if (k.toLowerCase() !== 'host') headers[k] = v;
+    }
+    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+    let answered = false;
+    const r = (tls ? https : http).request({
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || (tls ? 443 : 80),
+      path: `${url.pathname}${url.search}`,
+      method: req.method,
+      headers,
+      agent: tls ? agents.https : agents.http,
+      signal,
+    });
+    r.on('response', (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) h.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        resolve({ status: res.statusCode ?? 0, headers: h, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('aborted', () => reject(new Error('connection closed before the whole answer arrived')));
+      res.on('error', reject);
+    });
+    r.on('error', (err: NodeJS.ErrnoException) => {
+      if (!answered && r.reusedSocket && err.code && STALE_CODES.has(err.code) && !signal.aborted) reject(new StaleConnection(err));
+      else reject(err);
+    });
+    r.end(req.body);
+  });
 }
 
 /** Perform one exchange. Resolves for every HTTP status; rejects only without an answer. */
@@ -50,14 +141,16 @@ export async function httpExchange(req: HttpRequest, opts: HttpOptions): Promise
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   const path = pathOf(req.url);
   const operation = `${req.method} ${path}`;
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers ?? {})) {
-    if (k.toLowerCase() !== 'host') headers[k] = v; // fetch derives Host from the URL
-  }
   try {
     if (req.signal?.aborted) throw req.signal.reason;
-    const res = await fetch(req.url, { method: req.method, headers, body: req.body, signal, redirect: 'manual' });
-    const text = await res.text();
+    const url = new URL(req.url);
+    let res: Answer;
+    try {
+      res = await send(url, req, signal);
+    } catch (err) {
+      if (!(err instanceof StaleConnection)) throw err;
+      res = await send(url, req, signal);
+    }
     const requestId = res.headers.get('x-request-id') ?? res.headers.get('x-openstack-request-id') ?? undefined;
     emit(opts.events, {
       type: 'http',
@@ -68,7 +161,7 @@ export async function httpExchange(req: HttpRequest, opts: HttpOptions): Promise
       latencyMs: performance.now() - started,
       ...(requestId ? { requestId } : {}),
     });
-    return { status: res.status, headers: res.headers, text, requestId };
+    return { status: res.status, headers: res.headers, text: res.text, requestId };
   } catch (err) {
     let code: 'CANCELLED' | 'TIMEOUT' | 'NETWORK_ERROR';
     let message: string;
@@ -80,8 +173,8 @@ export async function httpExchange(req: HttpRequest, opts: HttpOptions): Promise
       message = `${operation} timed out after ${timeoutMs} ms`;
     } else {
       code = 'NETWORK_ERROR';
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      message = `${operation} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`;
+      const e = (err instanceof StaleConnection ? err.original : err) as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      message = `${operation} failed: ${e.code ?? e.cause?.code ?? e.cause?.message ?? e.message}`;
     }
     emit(opts.events, { type: 'http', api: req.api, method: req.method, path, status: 0, latencyMs: performance.now() - started, code });
     throw new CloudApiError({ code, status: 0, message, operation, format: 'local', cause: err });

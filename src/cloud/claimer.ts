@@ -129,6 +129,14 @@ export class Claimer {
     return done;
   }
 
+  private call(operation: Operation, signal: AbortSignal): Promise<ClaimResult | ReleaseResult> {
+    try {
+      return operation === 'claim' ? this.provider.claim(this.vip, signal) : this.provider.release(this.vip, signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   private reason(signal: AbortSignal): string {
     const r = signal.reason;
     return r instanceof Error ? r.message : String(r ?? 'cancelled');
@@ -145,10 +153,11 @@ export class Claimer {
     for (;;) {
       if (signal.aborted) return cancelled();
       attempt++;
+      // The provider's first request is on its way before anything is logged.
+      const pending = this.call(operation, signal);
       emit(this.events, { type: 'claim_attempt', claimId, vip, attempt, operation });
       try {
-        const result =
-          operation === 'claim' ? await this.provider.claim(this.vip, signal) : await this.provider.release(this.vip, signal);
+        const result = await pending;
         if (signal.aborted) return cancelled();
         const latencyMs = this.clock() - startedAt;
         emit(this.events, { type: 'claim_success', claimId, vip, attempt, operation, latencyMs, changed: result.changed });

@@ -315,6 +315,11 @@ export class AkSkCredentialProvider {
     return now < c.expiresAt && now - this.lastFetch < 30_000;
   }
 
+  /** The cached credentials when they need no refresh (no I/O), else undefined. */
+  peek(): AkSkCredentials | undefined {
+    return this.cached && this.fresh(this.cached) ? this.cached : undefined;
+  }
+
   async get(signal?: AbortSignal): Promise<AkSkCredentials> {
     if (this.cached && this.fresh(this.cached)) return this.cached;
     const previous = this.cached;

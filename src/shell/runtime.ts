@@ -197,6 +197,15 @@ function isWireAction(ga: GroupAction): boolean {
   return ga.member !== null && (ga.action.type === 'SendAdvert' || ga.action.type === 'SendGarp');
 }
 
+/**
+ * The cloud claim: its first request is written when the step's synchronous work is done
+ * (the HTTP client writes on the next tick), so it is started right after the packets,
+ * ahead of logging, metrics and notifies.
+ */
+function isClaimAction(ga: GroupAction): boolean {
+  return ga.member !== null && ga.action.type === 'ClaimVip';
+}
+
 function socketKey(family: Family, ifname: string): string {
   return `${family}/${ifname}`;
 }
@@ -209,6 +218,8 @@ export class Runtime {
   /** Drops before an instance is known (no instance for the VRID, undecodable header). */
   readonly globalDrops = new Map<string, number>();
   private stopping = false;
+  /** Remainders of steps that started a cloud claim (runActions), not yet run. */
+  private readonly deferred: Array<() => void> = [];
 
   constructor(
     readonly platform: Platform,
@@ -286,6 +297,7 @@ export class Runtime {
    * is restarted with its group.
    */
   reload(configs: InstanceConfig[], groups: GroupSpec[]): ReloadReport {
+    this.runDeferred();
     const now = () => this.scheduler.now();
     const oldKeys = Runtime.groupKeys(
       [...this.instances.values()].map((ri) => ri.cfg),
@@ -366,6 +378,7 @@ export class Runtime {
    * actions. `now` defaults to the clock; receive() passes the packet's arrival time.
    */
   input(name: string, input: Input, now: number = this.scheduler.now()): void {
+    this.runDeferred();
     const ri = this.instances.get(name);
     if (!ri) return;
     const actions = ri.unit.step(name, input, now);
@@ -375,15 +388,36 @@ export class Runtime {
   /**
    * Run one step's actions. Packets (adverts, then the first GARP / NA round) go out
    * first, in their order, so that logging, metrics and other hooks of the same step
-   * never delay them; everything else keeps the core's order.
+   * never delay them; then the cloud claim is started; everything else keeps the core's
+   * order.
    */
   private runActions(unit: Unit, actions: GroupAction[]): void {
+    this.runDeferred();
     for (const ga of actions) if (isWireAction(ga)) this.execute(unit, ga);
-    for (const ga of actions) if (!isWireAction(ga)) this.execute(unit, ga);
+    if (!actions.some(isClaimAction)) {
+      for (const ga of actions) if (!isWireAction(ga)) this.execute(unit, ga);
+      return;
+    }
+    for (const ga of actions) if (isClaimAction(ga)) this.execute(unit, ga);
+    // The claim's HTTP request is written on the next tick: the rest of this step (VIP
+    // addresses, forwarding, logs, notifies, timers) runs right after it, still before any
+    // other input, and before anything else the runtime does (runDeferred).
+    const rest = actions.filter((ga) => !isWireAction(ga) && !isClaimAction(ga));
+    if (!rest.length) return;
+    this.deferred.push(() => {
+      for (const ga of rest) this.execute(unit, ga);
+    });
+    process.nextTick(() => this.runDeferred());
+  }
+
+  /** Run the steps' remainders held back behind a cloud claim's request, in order. */
+  private runDeferred(): void {
+    while (this.deferred.length) this.deferred.shift()!();
   }
 
   /** A packet from a VRRP socket. */
   receive(pkt: ReceivedPacket): void {
+    this.runDeferred();
     // The Master_Down_Timer runs from the advert's arrival (RFC 9568 §6.4.2: reset on
     // receipt): the kernel's receive time when the socket gave it, else now, before
     // decoding and hooks. Never a time ahead of the clock.
@@ -418,6 +452,7 @@ export class Runtime {
 
   /** Graceful stop: every instance gets Shutdown; resolves when VIP removal and notify_stop are done. */
   async shutdown(): Promise<void> {
+    this.runDeferred();
     this.stopping = true;
     for (const unit of this.units.values()) {
       const first = unit instanceof GroupUnit ? unit.group.order[0]! : unit.name;

@@ -1,4 +1,5 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CloudApiError, CloudError } from '../../src/cloud/errors.js';
 import { HuaweiCloudProvider } from '../../src/cloud/huaweicloud/provider.js';
 import type { CloudProviderConfig, CloudVip } from '../../src/cloud/config.js';
@@ -28,6 +29,7 @@ import {
   type WorldOptions,
 } from './helpers.js';
 
+const spyOrig = http.request.bind(http);
 const capture = new Capture();
 const sims: CloudSim[] = [];
 const providers: HuaweiCloudProvider[] = [];
@@ -112,6 +114,30 @@ describe('exclusive claim', () => {
     const again = await provider.claim(vip(), signal());
     expect(again.changed).toBe(false);
     expect(writes(sim)).toHaveLength(1);
+  });
+
+  it("after discovery, hands the VIP port's read to the HTTP client before claim() returns", async () => {
+    const { sim, provider } = await setup({ vipPairs: [IP_B] });
+    const started: string[] = [];
+    const spy = vi.spyOn(http, 'request').mockImplementation(((...args: Parameters<typeof http.request>) => {
+      started.push(`${(args[0] as http.RequestOptions).method} ${(args[0] as http.RequestOptions).path}`);
+      return spyOrig(...args);
+    }) as typeof http.request);
+    try {
+      // Before discovery the first request waits for it (metadata, NIC, VIP port).
+      const cold = provider.claim(vip(), signal());
+      expect(started).toEqual([]);
+      capture.add(await cold);
+      started.length = 0;
+      sim.state.getPort(PORT_VIP)!.allowed_address_pairs = [{ ip_address: IP_B }];
+      const warm = provider.claim(vip(), signal());
+      expect(started).toEqual([`GET /v2.0/ports/${PORT_VIP}`]);
+      const r = await warm;
+      expect(r).toMatchObject({ changed: true, holders: [IP_A] });
+      expect(started).toEqual([`GET /v2.0/ports/${PORT_VIP}`, `PUT /v2.0/ports/${PORT_VIP}`, `GET /v2.0/ports/${PORT_VIP}`]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('fails verification when the write is lost, then succeeds on the next attempt', async () => {

@@ -221,4 +221,50 @@ describe('runtime over a fake LAN', () => {
     expect(r2).toEqual({ kept: [], added: ['VI_1'], removed: ['VI_1'] });
     expect(stateOf(a)).toBe('BACKUP');
   });
+
+  it('starts a cloud claim right after the packets, and runs the rest of the step before any other input', async () => {
+    const { nodes, source } = lab([150, 100], { cloudClaim: true });
+    const [a, b] = nodes as [Node, Node];
+    const order: string[] = [];
+    const hooks = (a.rt as unknown as { hooks: RuntimeHooks }).hooks;
+    hooks.onCloud = (_n, op) => order.push(`cloud ${op}`);
+    const onTransition = hooks.onTransition;
+    hooks.onTransition = (n, f, to, r, p) => {
+      order.push(`state ${to}`);
+      onTransition(n, f, to, r, p);
+    };
+    const plat = a.rt.platform;
+    const send = plat.sendVrrp.bind(plat);
+    plat.sendVrrp = (i, payload, dst) => {
+      order.push('advert');
+      send(i, payload, dst);
+    };
+    plat.sendGarp = () => void order.push('garp');
+    a.rt.start();
+    b.rt.start();
+    // The Master_Down_Timer fires at 3414.0625 ms; the advance runs it and returns.
+    source.advanceTo(3415);
+    expect(stateOf(a)).toBe('MASTER');
+    // Packets, then the claim; the state hook waits for the claim's request (next tick)...
+    expect(order).toEqual(['state BACKUP', 'advert', ...Array(5).fill('garp'), 'cloud claim']);
+    // ...and runs before any other input reaches the runtime (this one is stale: no effect).
+    a.rt.input('VI_1', { type: 'TimerFired', timer: 'Adver_Timer' });
+    expect(order.slice(7)).toEqual(['cloud claim', 'state MASTER']);
+    // The Adver_Timer it armed runs on schedule.
+    source.advanceTo(4415);
+    expect(order.slice(9)).toEqual(['advert']);
+    // Without another input it runs on the next tick.
+    a.rt.input('VI_1', { type: 'Shutdown' });
+    b.rt.input('VI_1', { type: 'Shutdown' });
+    const solo = lab([150], { cloudClaim: true });
+    const c = solo.nodes[0]!;
+    const seen: string[] = [];
+    (c.rt as unknown as { hooks: RuntimeHooks }).hooks.onCloud = () => seen.push('cloud');
+    (c.rt as unknown as { hooks: RuntimeHooks }).hooks.onTransition = (_n, _f, to) => seen.push(to);
+    c.rt.start();
+    solo.source.advanceTo(3415);
+    expect(seen).toEqual(['BACKUP', 'cloud']);
+    await new Promise((r) => process.nextTick(r));
+    expect(seen).toEqual(['BACKUP', 'cloud', 'MASTER']);
+  });
 });

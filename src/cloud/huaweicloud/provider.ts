@@ -41,6 +41,8 @@ export class HuaweiCloudProvider implements CloudProvider {
   readonly metadata: MetadataClient;
   readonly credentials: AkSkCredentialProvider;
   private vpcClient: Promise<VpcClient> | undefined;
+  /** The VPC client once built (for the claim's synchronous start). */
+  private vpcReady: VpcClient | undefined;
   private readonly discovered = new Map<string, Discovered>();
   private readonly sourceCheckDone = new Set<string>();
 
@@ -70,8 +72,16 @@ export class HuaweiCloudProvider implements CloudProvider {
   /** The VPC client, built once the project and endpoint are known. */
   vpc(signal?: AbortSignal): Promise<VpcClient> {
     if (!this.vpcClient) {
-      this.vpcClient = this.buildVpc(signal);
-      this.vpcClient.catch(() => (this.vpcClient = undefined));
+      const p = this.buildVpc(signal);
+      this.vpcClient = p;
+      p.then(
+        (c) => {
+          if (this.vpcClient === p) this.vpcReady = c;
+        },
+        () => {
+          if (this.vpcClient === p) this.vpcClient = undefined;
+        },
+      );
     }
     return this.vpcClient;
   }
@@ -107,9 +117,13 @@ export class HuaweiCloudProvider implements CloudProvider {
     return f;
   }
 
+  private discoveryKey(vip: CloudVip): string {
+    return `${vip.address}|${vip.vipPortId ?? ''}|${vip.nicPortId ?? ''}|${vip.interfaceMac ?? ''}`;
+  }
+
   /** Discover (once per VIP) this node's NIC and the VIP port. */
   async discover(vip: CloudVip, signal?: AbortSignal): Promise<Discovered> {
-    const key = `${vip.address}|${vip.vipPortId ?? ''}|${vip.nicPortId ?? ''}|${vip.interfaceMac ?? ''}`;
+    const key = this.discoveryKey(vip);
     const hit = this.discovered.get(key);
     if (hit) return hit;
     const vpc = await this.vpc(signal);
@@ -189,12 +203,21 @@ export class HuaweiCloudProvider implements CloudProvider {
     }
   }
 
-  async claim(vip: CloudVip, signal: AbortSignal): Promise<ClaimResult> {
+  /**
+   * Claim. When discovery is done (prepare() runs it ahead of the first claim), the read
+   * of the VIP port is started before this returns, so its request is written in the turn
+   * of the transition; otherwise it follows discovery.
+   */
+  claim(vip: CloudVip, signal: AbortSignal): Promise<ClaimResult> {
+    const known = this.discovered.get(this.discoveryKey(vip));
+    const vpcNow = this.vpcReady;
+    const ready = known && vpcNow && (!vip.disableSourceCheck || this.sourceCheckDone.has(known.nic.portId));
+    const firstRead = ready ? vpcNow.getPort(known.vipPortId, signal) : undefined;
     return this.guard(async () => {
-      const { nic, vipPortId } = await this.discover(vip, signal);
-      if (vip.disableSourceCheck) await this.disableSourceCheck(nic, signal);
-      const vpc = await this.vpc(signal);
-      const port = await vpc.getPort(vipPortId, signal);
+      const { nic, vipPortId } = ready ? known : await this.discover(vip, signal);
+      if (!ready && vip.disableSourceCheck) await this.disableSourceCheck(nic, signal);
+      const vpc = ready ? vpcNow : await this.vpc(signal);
+      const port = await (firstRead ?? vpc.getPort(vipPortId, signal));
       const want = this.wanted(vip, port, nic.ip);
       const changed = !sameSet(pairAddresses(port), want.map((p) => canonicalPair(p.ip_address)));
       let back = port;

@@ -9,7 +9,7 @@
 import { CloudApiError } from '../errors.js';
 import { DEFAULT_TIMEOUT_MS, httpJson, type HttpOptions } from '../http.js';
 import type { CloudEventSink } from '../events.js';
-import type { AkSkCredentialProvider } from '../credentials.js';
+import type { AkSkCredentialProvider, AkSkCredentials } from '../credentials.js';
 import type { AddressPair, Port } from '../ports.js';
 import { signRequest, type QueryParams } from './signer.js';
 
@@ -58,10 +58,30 @@ export class VpcClient {
     return id === undefined ? root : `${root}/${id}`;
   }
 
-  /** One signed JSON request; retried once with fresh credentials after a 401. */
-  async request<T>(method: string, path: string, query: QueryParams | undefined, body: unknown, signal?: AbortSignal): Promise<T> {
+  /**
+   * One signed JSON request; retried once with fresh credentials after a 401. With the
+   * credentials cached, the request is signed and handed to the HTTP client before this
+   * returns (no await first), so a claim's first read leaves in the turn that asked for it.
+   */
+  request<T>(method: string, path: string, query: QueryParams | undefined, body: unknown, signal?: AbortSignal): Promise<T> {
+    const creds = this.opts.credentials.peek();
+    return creds ? this.send<T>(creds, method, path, query, body, signal) : this.requestAfterCredentials<T>(method, path, query, body, signal);
+  }
+
+  private async requestAfterCredentials<T>(method: string, path: string, query: QueryParams | undefined, body: unknown, signal?: AbortSignal): Promise<T> {
+    return this.send<T>(await this.opts.credentials.get(signal), method, path, query, body, signal);
+  }
+
+  private async send<T>(
+    first: AkSkCredentials,
+    method: string,
+    path: string,
+    query: QueryParams | undefined,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const creds = await this.opts.credentials.get(signal);
+      const creds = attempt === 0 ? first : await this.opts.credentials.get(signal);
       const text = body === undefined ? undefined : JSON.stringify(body);
       const prefix = this.base.pathname.replace(/\/+$/, '');
       const signed = signRequest(

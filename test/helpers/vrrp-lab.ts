@@ -192,6 +192,19 @@ export interface CapturedAdvert {
   error?: string;
 }
 
+/** A TCP segment to or from the port named in VrrpLabOptions.captureTcpPort. */
+export interface CapturedSegment {
+  /** Capture time, ms since the epoch (microsecond resolution). */
+  t: number;
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  syn: boolean;
+  /** TCP payload bytes. */
+  payload: number;
+}
+
 export interface CapturedAnnouncement {
   t: number;
   kind: 'garp' | 'na';
@@ -263,6 +276,7 @@ export interface HandoverMeasure {
 export class AdvertCapture {
   readonly adverts: CapturedAdvert[] = [];
   readonly announcements: CapturedAnnouncement[] = [];
+  readonly segments: CapturedSegment[] = [];
   private readonly frames: Array<{ tsSec: number; tsUsec: number; data: Buffer }> = [];
   private stderr = '';
 
@@ -272,12 +286,12 @@ export class AdvertCapture {
   ) {}
 
   /** Start tcpdump on the switch bridge; resolves once it is listening. */
-  static async start(lab: Lab, iface = 'br0'): Promise<AdvertCapture> {
+  static async start(lab: Lab, iface = 'br0', tcpPort?: number): Promise<AdvertCapture> {
     const child = lab.spawn(lab.switchNs, [
       // --immediate-mode: no packet-buffer timeout (TPACKET_V3 would otherwise hand packets
       // over in blocks, up to a second late).
       'tcpdump', '-i', iface, '-n', '-U', '--immediate-mode', '-s', '0', '--time-stamp-precision=micro', '-w', '-',
-      'ip proto 112 or ip6 proto 112 or arp or icmp6',
+      `ip proto 112 or ip6 proto 112 or arp or icmp6${tcpPort ? ` or tcp port ${tcpPort}` : ''}`,
     ]);
     const cap = new AdvertCapture(lab, child);
     const stream = new PcapStream((t, data) => cap.onFrame(stream.linktype, t, data));
@@ -324,6 +338,20 @@ export class AdvertCapture {
       };
       if (!d.ok) a.error = `${d.reason}: ${d.detail}`;
       this.adverts.push(a);
+      return;
+    }
+    if (ip && ip.proto === 6) {
+      const p = ip.payload;
+      if (p.length < 20) return;
+      this.segments.push({
+        t,
+        src: ip.src,
+        dst: ip.dst,
+        srcPort: p.readUInt16BE(0),
+        dstPort: p.readUInt16BE(2),
+        syn: (p[13]! & 0x02) !== 0,
+        payload: p.length - (p[12]! >> 4) * 4,
+      });
       return;
     }
     const arp = parseArpFrame(data);
@@ -591,6 +619,8 @@ export interface VrrpLabOptions {
   capture?: boolean;
   /** Set IPv4 and IPv6 forwarding to 1 in every node namespace (default true). */
   forwarding?: boolean;
+  /** Also capture TCP to and from this port (AdvertCapture.segments), e.g. a cloud API's. */
+  captureTcpPort?: number;
 }
 
 const liveVrrpLabs = new Set<VrrpLab>();
@@ -626,7 +656,7 @@ export class VrrpLab {
           vl.setForwarding(name, 6, true);
         }
       }
-      if (opts.capture !== false) vl.cap = await AdvertCapture.start(lab);
+      if (opts.capture !== false) vl.cap = await AdvertCapture.start(lab, 'br0', opts.captureTcpPort);
       if (!vrrpExitHook) {
         vrrpExitHook = true;
         // netns.ts kills the processes it spawned on exit; keepalived's VRRP children are

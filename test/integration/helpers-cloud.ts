@@ -81,6 +81,8 @@ export interface CloudLabOptions {
   nodeOptions?: Record<string, NodeCloudOptions>;
   /** Seed of the simulator's fault PRNG (default 7). */
   seed?: number;
+  /** Capture the API's TCP traffic on the switch too (AdvertCapture.segments). */
+  captureApi?: boolean;
 }
 
 export interface CloudConfigOptions extends InstanceOptions {
@@ -132,7 +134,7 @@ export class CloudLab {
   }
 
   static async create(opts: CloudLabOptions): Promise<CloudLab> {
-    const vl = await VrrpLab.create({ nodes: opts.nodes });
+    const vl = await VrrpLab.create({ nodes: opts.nodes, ...(opts.captureApi ? { captureTcpPort: SIM_PORT } : {}) });
     const cl = new CloudLab(vl, opts);
     try {
       await cl.startSimulator();

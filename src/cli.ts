@@ -8,6 +8,7 @@
  * Without -t or --dump-config the daemon runs (src/daemon.ts, loaded lazily).
  */
 import { realpathSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -52,7 +53,18 @@ export interface CliDeps {
   loadDaemon?: () => Promise<RunDaemon | undefined>;
 }
 
+/**
+ * V8 flags of the daemon, set before its modules load. --optimize-for-size keeps the
+ * young generation small: without it, V8 grows it to 32 MB under the allocation burst of
+ * many instances starting, which is most of a 200-instance daemon's peak RSS
+ * (docs/operations.md, Memory). KEEPVIP_OPTIMIZE_FOR_SIZE=0 keeps V8's defaults.
+ */
+export function daemonV8Flags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return env.KEEPVIP_OPTIMIZE_FOR_SIZE === '0' ? [] : ['--optimize-for-size'];
+}
+
 async function defaultLoadDaemon(): Promise<RunDaemon | undefined> {
+  for (const flag of daemonV8Flags()) setFlagsFromString(flag);
   // A variable specifier keeps the compiler from requiring the module to exist.
   const specifier = './daemon.js';
   try {

@@ -12,8 +12,8 @@ import type { Logger } from './takeover.js';
 
 export interface FootprintResult {
   impl: Impl;
-  /** A keepvip run with extra node flags (diagnostic), e.g. '--max-semi-space-size=1'. */
-  nodeFlags?: string[];
+  /** A diagnostic keepvip run (extra node flags or environment), named by this label. */
+  variant?: string;
   instances: number;
   version: 2 | 3;
   advertInt: number;
@@ -32,6 +32,13 @@ export interface FootprintResult {
   /** Seconds from spawn until every instance logged MASTER. */
   allMasterS: number;
   error?: string;
+}
+
+/** A diagnostic keepvip run beside the default one. */
+export interface FootprintVariant {
+  label: string;
+  nodeFlags?: string[];
+  env?: Record<string, string>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -57,14 +64,15 @@ export async function footprint(
   advertInt: number,
   windowS: number,
   log: Logger,
-  nodeFlags: string[] = [],
+  variant?: FootprintVariant,
 ): Promise<FootprintResult> {
+  const nodeFlags = variant?.nodeFlags ?? [];
   // No capture: tcpdump and its parser would compete for the CPU being measured. Adverts
   // are counted with the interface's tx_packets counter instead.
   const vl = await VrrpLab.create({ nodes: ['a'], forwarding: false, capture: false });
   const base: FootprintResult = {
     impl,
-    ...(nodeFlags.length ? { nodeFlags } : {}),
+    ...(variant ? { variant: variant.label } : {}),
     instances,
     version,
     advertInt,
@@ -88,7 +96,7 @@ export async function footprint(
       controlSocket: `${vl.dir}/a.ctl`,
     });
     const t0 = Date.now();
-    const d = await startDaemon(vl, 'a', impl, cfg, { timeoutMs: 60_000, nodeFlags });
+    const d = await startDaemon(vl, 'a', impl, cfg, { timeoutMs: 60_000, nodeFlags, ...(variant?.env ? { env: variant.env } : {}) });
     await waitFor(() => masters(d) >= instances, 60_000, `${instances} instances MASTER`, { intervalMs: 50, explain: () => d.output(20) });
     base.allMasterS = (Date.now() - t0) / 1000;
     await waitWorkPids(d);
@@ -109,7 +117,7 @@ export async function footprint(
     base.peakRssMB = peakRssMB(pids);
     base.rssMB = pids.reduce((s, p) => s + (statusKb(p, 'VmRSS') ?? Number.NaN), 0) / 1024;
     base.advertsPerS = (tx1 - tx0) / ((w1 - w0) / 1000);
-    const who = `${impl}${nodeFlags.length ? ` (node ${nodeFlags.join(' ')})` : ''}`;
+    const who = `${impl}${variant ? ` (${variant.label})` : ''}`;
     log(
       `  ${who} ${instances} x v${version} ${advertInt}s: CPU ${cpu.percent.toFixed(2)} % (${cpu.cpuS.toFixed(2)} s in ${cpu.wallS.toFixed(1)} s), ` +
         `peak RSS ${base.peakRssMB.toFixed(1)} MB, adverts ${base.advertsPerS.toFixed(0)}/s of ${base.expectedAdvertsPerS.toFixed(0)}/s`,

@@ -5,7 +5,7 @@
  * the level from info to debug. Events come from the catalogue in events.ts only.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { EVENTS, eventFieldNames, type EventDef, type EventFields, type EventName, type Level } from './events.js';
 import { CENSOR, redactDeep, redactPaths, SecretScrubber, type SecretLike } from './redact.js';
 
@@ -67,6 +67,8 @@ export function createLog(opts: LogOptions = {}): Log {
 
   let destination: DestinationStream;
   if (format === 'pretty') {
+    // Loaded only for pretty output: JSON logging (the service default) never pays for it.
+    const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     const prettify = prettyFactory({
       colorize: opts.colorize ?? isTTY,
       translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',

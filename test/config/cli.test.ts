@@ -122,4 +122,11 @@ describe('other modes', () => {
     const badCode = await main(['-f', bad], { ...quiet, loadDaemon: async () => async () => ((called = true), 0) });
     expect([badCode, called]).toEqual([1, false]);
   });
+
+  it("runs the daemon with V8's --optimize-for-size unless KEEPVIP_OPTIMIZE_FOR_SIZE=0", async () => {
+    const { daemonV8Flags } = await import('../../src/cli.js');
+    expect(daemonV8Flags({})).toEqual(['--optimize-for-size']);
+    expect(daemonV8Flags({ KEEPVIP_OPTIMIZE_FOR_SIZE: '1' })).toEqual(['--optimize-for-size']);
+    expect(daemonV8Flags({ KEEPVIP_OPTIMIZE_FOR_SIZE: '0' })).toEqual([]);
+  });
 });

@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudApiError } from '../../src/cloud/errors.js';
-import { closeIdleConnections, httpExchange, httpJson } from '../../src/cloud/http.js';
+import { ArmedRequest, closeIdleConnections, httpExchange, httpJson } from '../../src/cloud/http.js';
 
 const servers: Array<{ close(): void }> = [];
 
@@ -139,5 +139,68 @@ describe('cloud HTTP client', () => {
     expect(err).toBeInstanceOf(CloudApiError);
     expect((err as CloudApiError).status).toBe(503);
     expect((err as CloudApiError).requestId).toBe('req-503');
+  });
+
+  it('an armed request opens its connection at once and writes the request only when fired', async () => {
+    const events: string[] = [];
+    const server = createHttpServer((req, res) => {
+      events.push(`request ${req.method} ${req.url} ${req.headers.authorization}`);
+      res.end(JSON.stringify({ port: { id: 'p1' } }));
+    });
+    server.on('connection', () => events.push('connection'));
+    const base = await listen(server);
+    let dead = 0;
+    const armed = new ArmedRequest({ api: 't', method: 'GET', url: `${base}/v2.0/ports/p1`, headers: { Authorization: 'signed-at-arm' } }, opts, () => dead++);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events).toEqual(['connection']);
+    expect(armed.usable).toBe(true);
+    const t0 = performance.now();
+    const res = await armed.fire();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ port: { id: 'p1' } });
+    expect(events).toEqual(['connection', 'request GET /v2.0/ports/p1 signed-at-arm']);
+    expect(armed.usable).toBe(false);
+    // Fired once only.
+    const again = await armed.fire().catch((e: unknown) => e);
+    expect((again as CloudApiError).code).toBe('NETWORK_ERROR');
+    expect(dead).toBe(0);
+  });
+
+  it('an armed request whose connection the server drops reports it, and cannot be fired', async () => {
+    const sockets: Socket[] = [];
+    const server = createNetServer((sock: Socket) => {
+      sockets.push(sock);
+      sock.on('error', () => {});
+    });
+    const base = await listen(server);
+    let dead = 0;
+    const armed = new ArmedRequest({ api: 't', method: 'GET', url: `${base}/x` }, opts, () => dead++);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sockets).toHaveLength(1);
+    sockets[0]!.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(dead).toBe(1);
+    expect(armed.usable).toBe(false);
+    const err = await armed.fire().catch((e: unknown) => e);
+    expect((err as CloudApiError).code).toBe('NETWORK_ERROR');
+    // close() of a live one closes its connection and never calls onDead.
+    const other = new ArmedRequest({ api: 't', method: 'GET', url: `${base}/y` }, opts, () => dead++);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sockets).toHaveLength(2);
+    const closed = new Promise((r) => sockets[1]!.once('close', r));
+    other.close();
+    await closed;
+    expect(dead).toBe(1);
+  });
+
+  it('a fired armed request times out like any request', async () => {
+    const server = createNetServer((sock: Socket) => sock.on('error', () => {}));
+    const base = await listen(server);
+    const armed = new ArmedRequest({ api: 't', method: 'GET', url: `${base}/slow`, timeoutMs: 120 }, opts, () => {});
+    await new Promise((r) => setTimeout(r, 50));
+    const err = await armed.fire().catch((e: unknown) => e);
+    expect((err as CloudApiError).code).toBe('TIMEOUT');
+    expect((err as CloudApiError).message).toBe('GET /slow timed out after 120 ms');
   });
 });

@@ -67,4 +67,13 @@ export interface CloudProvider {
    * the write and the read-back.
    */
   discover?(vip: CloudVip, signal?: AbortSignal): Promise<unknown>;
+  /** After discovery: hold the claim's first request ready on an open connection. */
+  arm?(vip: CloudVip): void;
+  /**
+   * Put the armed first request on the wire now (the transition's turn), for the claim()
+   * that follows to use; false when nothing was armed.
+   */
+  fire?(vip: CloudVip): boolean;
+  /** Release connections and timers (daemon stop, reload). */
+  close?(): void;
 }

@@ -33,6 +33,7 @@ export class CloudManager {
   private readonly providers = new Map<string, CloudProvider>();
   private readonly claimers = new Map<string, Claimer[]>();
   private readonly states = new Map<Claimer, CloudClaimState>();
+  private readonly providerOf = new Map<Claimer, CloudProvider>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly prepared: Array<{ instance: string; provider: CloudProvider; vip: CloudVip }> = [];
   /** When each claimer was last re-asserted (performance.now()). */
@@ -71,6 +72,7 @@ export class CloudManager {
         const name = inst.name;
         const claimer: Claimer = new Claimer({ provider, vip, events: (ev) => this.claimEvent(claimer, name, pcfg.name, ev) });
         this.states.set(claimer, { vip: address, provider: pcfg.name, state: 'idle', attempts: 0 });
+        this.providerOf.set(claimer, provider);
         this.prepared.push({ instance: name, provider, vip });
         list.push(claimer);
       }
@@ -80,6 +82,15 @@ export class CloudManager {
 
   get size(): number {
     return this.claimers.size;
+  }
+
+  /**
+   * Entering MASTER, in the turn of the first advert: put each VIP's armed first read on
+   * the wire (CloudProvider.fire) before anything else of the transition runs; the claim
+   * started next uses it.
+   */
+  fire(instance: string): void {
+    for (const c of this.claimers.get(instance) ?? []) this.providerOf.get(c)?.fire?.(c.vip);
   }
 
   /** The core asked for a claim (entering MASTER) or a release (leaving, release_on_backup). */
@@ -104,7 +115,7 @@ export class CloudManager {
   prepare(timeoutMs = 15_000): void {
     for (const { instance, provider, vip } of this.prepared) {
       if (!provider.discover) continue;
-      const p = provider.discover(vip, AbortSignal.timeout(timeoutMs)).catch((err: unknown) => {
+      const p = provider.discover(vip, AbortSignal.timeout(timeoutMs)).then(() => provider.arm?.(vip), (err: unknown) => {
         const e = err as { code?: unknown; message?: unknown };
         this.onEvent(instance, provider.name, {
           type: 'cloud_warning',
@@ -205,6 +216,7 @@ export class CloudManager {
   /** Shutdown: cancel claims in flight, give releases (started by the core) a bounded time. */
   async close(timeoutMs = 2000): Promise<void> {
     clearInterval(this.verifyTimer);
+    for (const p of this.providers.values()) p.close?.();
     this.masters.clear();
     for (const list of this.claimers.values()) {
       for (const c of list) {

@@ -140,6 +140,47 @@ describe('exclusive claim', () => {
     }
   });
 
+  it('arms the first read ahead (nothing sent), fires it at the transition, and the claim uses it', async () => {
+    const { sim, provider } = await setup({ vipPairs: [IP_B] });
+    await provider.discover(vip());
+    const vipCalls = () => sim.log.all().filter((e) => e.path === `/v2.0/ports/${PORT_VIP}`).map((e) => e.method);
+    expect(vipCalls()).toEqual([]);
+    provider.arm(vip());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(vipCalls()).toEqual([]);
+    expect(provider.fire(vip())).toBe(true);
+    const r = await provider.claim(vip(), signal());
+    capture.add(r);
+    expect(r).toMatchObject({ changed: true, holders: [IP_A] });
+    // One read (the fired one), the write, the read-back.
+    expect(vipCalls()).toEqual(['GET', 'PUT', 'GET']);
+    // The next read is armed again on its own; close() stops it.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(provider.fire(vip())).toBe(true);
+    await provider.claim(vip(), signal());
+    expect(vipCalls()).toEqual(['GET', 'PUT', 'GET', 'GET']);
+    provider.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(provider.fire(vip())).toBe(false);
+    provider.arm(vip());
+    expect(provider.fire(vip())).toBe(false);
+  });
+
+  it('a fired read that fails falls back to a plain read', async () => {
+    const { sim, provider } = await setup({ vipPairs: [IP_B] });
+    await provider.discover(vip());
+    provider.arm(vip());
+    await new Promise((r) => setTimeout(r, 100));
+    // The sim answers this one read with a 500 (the connection is fine; the read is not).
+    sim.faults.set([{ api: 'vpc', method: 'GET', errorRate: 1, errorStatus: 500, count: 1 }]);
+    expect(provider.fire(vip())).toBe(true);
+    const r = await provider.claim(vip(), signal());
+    expect(r).toMatchObject({ changed: true, holders: [IP_A] });
+    const vipCalls = sim.log.all().filter((e) => e.path === `/v2.0/ports/${PORT_VIP}`).map((e) => `${e.method} ${e.status}`);
+    expect(vipCalls).toEqual(['GET 500', 'GET 200', 'PUT 200', 'GET 200']);
+    provider.close();
+  });
+
   it('fails verification when the write is lost, then succeeds on the next attempt', async () => {
     const { sim, provider } = await setup({ vipPairs: [IP_B] });
     sim.setFaults([{ api: 'vpc', ignoreWrites: true, count: 1 }]);

@@ -17,7 +17,7 @@ import { canonicalPair, hasPair, pairAddresses, pairsWithout, sameSet, SOURCE_CH
 import type { ClaimResult, CloudProvider, ReleaseResult, VipHolder, VipStatus } from '../provider.js';
 import { findNic, findVipPort, type NicInfo } from './discovery.js';
 import { MetadataClient } from './metadata.js';
-import { VpcClient } from './vpc.js';
+import { VpcClient, type ArmedPortRead } from './vpc.js';
 
 export interface HuaweiCloudProviderOptions {
   config: CloudProviderConfig;
@@ -28,6 +28,19 @@ export interface HuaweiCloudProviderOptions {
   env?: NodeJS.ProcessEnv;
   /** Signing clock, for tests. */
   signingNow?: () => Date;
+}
+
+/** How often an armed read is signed again (the gateway accepts 15 minutes of skew). */
+export const ARM_REFRESH_MS = 5 * 60_000;
+/** How long a fired read waits for its claim. */
+const FIRED_KEEP_MS = 5000;
+
+interface ArmedSlot {
+  vip: CloudVip;
+  read?: ArmedPortRead;
+  timer?: NodeJS.Timeout;
+  /** Armed connections in a row that died young. */
+  failures: number;
 }
 
 interface Discovered {
@@ -45,6 +58,10 @@ export class HuaweiCloudProvider implements CloudProvider {
   private vpcReady: VpcClient | undefined;
   private readonly discovered = new Map<string, Discovered>();
   private readonly sourceCheckDone = new Set<string>();
+  /** Armed first reads per VIP (arm / fire), and reads fired for the next claim(). */
+  private readonly armed = new Map<string, ArmedSlot>();
+  private readonly fired = new Map<string, Promise<Port>>();
+  private closed = false;
 
   private readonly opts: Omit<HuaweiCloudProviderOptions, 'env'>;
 
@@ -146,6 +163,92 @@ export class HuaweiCloudProvider implements CloudProvider {
   /** Forget discovered ports (after a 404: a port was replaced). */
   forget(): void {
     this.discovered.clear();
+    for (const key of [...this.armed.keys()]) this.disarm(key);
+  }
+
+  /**
+   * Hold the claim's first read (the VIP port) ready on an open connection, signed, so
+   * that fire() puts it on the wire at once when the instance becomes MASTER. Needs
+   * discovery done and credentials cached; re-armed every ARM_REFRESH_MS (a fresh
+   * signature) and, with backoff, when the server closes the connection. A no-op when
+   * it cannot arm (the claim then reads as usual).
+   */
+  arm(vip: CloudVip): void {
+    const key = this.discoveryKey(vip);
+    const known = this.discovered.get(key);
+    const vpc = this.vpcReady;
+    if (this.closed || !known || !vpc) return;
+    this.disarm(key, true);
+    const slot: ArmedSlot = { vip, failures: this.armed.get(key)?.failures ?? 0 };
+    this.armed.set(key, slot);
+    let read: ArmedPortRead | undefined;
+    try {
+      read = vpc.armGetPort(known.vipPortId, () => this.armDied(key, slot));
+    } catch {
+      read = undefined;
+    }
+    if (!read) {
+      this.armed.delete(key);
+      return;
+    }
+    slot.read = read;
+    slot.timer = setTimeout(() => {
+      slot.failures = 0;
+      this.arm(vip);
+    }, ARM_REFRESH_MS);
+    slot.timer.unref();
+  }
+
+  private armDied(key: string, slot: ArmedSlot): void {
+    if (this.armed.get(key) !== slot || this.closed) return;
+    clearTimeout(slot.timer);
+    // A connection that lived long was closed for idling: re-arm now; one that died at
+    // once (endpoint down) backs off up to a minute.
+    const lived = performance.now() - (slot.read?.armed.armedAt ?? 0);
+    slot.failures = lived > 10_000 ? 0 : slot.failures + 1;
+    const delay = slot.failures === 0 ? 0 : Math.min(60_000, 1000 * 2 ** (slot.failures - 1));
+    slot.read = undefined;
+    slot.timer = setTimeout(() => this.arm(slot.vip), delay);
+    slot.timer.unref();
+  }
+
+  private disarm(key: string, keepSlot = false): void {
+    const slot = this.armed.get(key);
+    if (!slot) return;
+    clearTimeout(slot.timer);
+    slot.read?.armed.close();
+    slot.read = undefined;
+    if (!keepSlot) this.armed.delete(key);
+  }
+
+  /**
+   * Fire the armed first read of this VIP's claim now (the transition's turn), for the
+   * claim() that follows to take. Returns whether a read was fired; arms the next one.
+   */
+  fire(vip: CloudVip): boolean {
+    const key = this.discoveryKey(vip);
+    const slot = this.armed.get(key);
+    const read = slot?.read;
+    if (!slot || !read?.armed.usable) return false;
+    slot.read = undefined;
+    clearTimeout(slot.timer);
+    const p = read.fire();
+    p.catch(() => {});
+    this.fired.set(key, p);
+    // Not taken by a claim within a few seconds (the instance left MASTER at once): dropped.
+    setTimeout(() => {
+      if (this.fired.get(key) === p) this.fired.delete(key);
+    }, FIRED_KEEP_MS).unref();
+    slot.timer = setTimeout(() => this.arm(vip), 0);
+    slot.timer.unref();
+    return true;
+  }
+
+  /** Close armed connections and stop re-arming (daemon stop, reload). */
+  close(): void {
+    this.closed = true;
+    for (const key of [...this.armed.keys()]) this.disarm(key);
+    this.fired.clear();
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -209,10 +312,19 @@ export class HuaweiCloudProvider implements CloudProvider {
    * of the transition; otherwise it follows discovery.
    */
   claim(vip: CloudVip, signal: AbortSignal): Promise<ClaimResult> {
-    const known = this.discovered.get(this.discoveryKey(vip));
+    const key = this.discoveryKey(vip);
+    const known = this.discovered.get(key);
     const vpcNow = this.vpcReady;
     const ready = known && vpcNow && (!vip.disableSourceCheck || this.sourceCheckDone.has(known.nic.portId));
-    const firstRead = ready ? vpcNow.getPort(known.vipPortId, signal) : undefined;
+    // The read fired at the transition (fire()) when there is one; if it failed (its
+    // connection was closed meanwhile), a plain read.
+    const fired = this.fired.get(key);
+    this.fired.delete(key);
+    const firstRead = ready
+      ? fired
+        ? fired.catch(() => vpcNow.getPort(known.vipPortId, signal))
+        : vpcNow.getPort(known.vipPortId, signal)
+      : undefined;
     return this.guard(async () => {
       const { nic, vipPortId } = ready ? known : await this.discover(vip, signal);
       if (!ready && vip.disableSourceCheck) await this.disableSourceCheck(nic, signal);

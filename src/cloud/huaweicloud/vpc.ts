@@ -7,7 +7,7 @@
  * A 401 drops the cached credentials and retries once (temporary keys rotate).
  */
 import { CloudApiError } from '../errors.js';
-import { DEFAULT_TIMEOUT_MS, httpJson, type HttpOptions } from '../http.js';
+import { ArmedRequest, DEFAULT_TIMEOUT_MS, httpJson, jsonOf, type HttpOptions } from '../http.js';
 import type { CloudEventSink } from '../events.js';
 import type { AkSkCredentialProvider, AkSkCredentials } from '../credentials.js';
 import type { AddressPair, Port } from '../ports.js';
@@ -37,6 +37,12 @@ export interface VpcClientOptions {
 }
 
 const PAGE = 200;
+
+/** A port read held ready (VpcClient.armGetPort). */
+export interface ArmedPortRead {
+  armed: ArmedRequest;
+  fire(signal?: AbortSignal): Promise<Port>;
+}
 
 export class VpcClient {
   private readonly base: URL;
@@ -83,29 +89,13 @@ export class VpcClient {
     for (let attempt = 0; ; attempt++) {
       const creds = attempt === 0 ? first : await this.opts.credentials.get(signal);
       const text = body === undefined ? undefined : JSON.stringify(body);
-      const prefix = this.base.pathname.replace(/\/+$/, '');
-      const signed = signRequest(
-        {
-          method,
-          host: this.base.host,
-          path: prefix + path,
-          query,
-          headers: { 'Content-Type': 'application/json' },
-          ...(text === undefined ? {} : { body: text }),
-        },
-        {
-          ak: creds.ak.reveal(),
-          sk: creds.sk.reveal(),
-          ...(creds.securityToken ? { securityToken: creds.securityToken.reveal() } : {}),
-        },
-        { projectId: this.opts.projectId, ...(this.opts.now ? { date: this.opts.now() } : {}) },
-      );
+      const signed = this.sign(creds, method, path, query, text);
       try {
         const { body: out } = await httpJson<T>(
           {
             api: 'vpc',
             method,
-            url: `${this.base.protocol}//${this.base.host}${signed.pathAndQuery}`,
+            url: signed.url,
             headers: signed.headers,
             ...(text === undefined ? {} : { body: text }),
             signal,
@@ -121,6 +111,49 @@ export class VpcClient {
         throw err;
       }
     }
+  }
+
+  private sign(creds: AkSkCredentials, method: string, path: string, query: QueryParams | undefined, text: string | undefined): { url: string; headers: Record<string, string> } {
+    const prefix = this.base.pathname.replace(/\/+$/, '');
+    const signed = signRequest(
+      {
+        method,
+        host: this.base.host,
+        path: prefix + path,
+        query,
+        headers: { 'Content-Type': 'application/json' },
+        ...(text === undefined ? {} : { body: text }),
+      },
+      {
+        ak: creds.ak.reveal(),
+        sk: creds.sk.reveal(),
+        ...(creds.securityToken ? { securityToken: creds.securityToken.reveal() } : {}),
+      },
+      { projectId: this.opts.projectId, ...(this.opts.now ? { date: this.opts.now() } : {}) },
+    );
+    return { url: `${this.base.protocol}//${this.base.host}${signed.pathAndQuery}`, headers: signed.headers };
+  }
+
+  /**
+   * A read of a port, signed now and held ready on an open connection (ArmedRequest), or
+   * undefined without cached credentials. The signature dates from now: fire it within
+   * minutes (the gateway allows 15).
+   */
+  armGetPort(id: string, onDead: () => void): ArmedPortRead | undefined {
+    const creds = this.opts.credentials.peek();
+    if (!creds) return undefined;
+    const signed = this.sign(creds, 'GET', this.portsPath(id), undefined, undefined);
+    const req = { api: 'vpc', method: 'GET', url: signed.url, headers: signed.headers };
+    const armed = new ArmedRequest(req, this.http, onDead);
+    return {
+      armed,
+      fire: (signal) =>
+        armed.fire(signal).then((res) => {
+          const port = jsonOf<{ port?: Port }>(req, res).body?.port;
+          if (!port) throw badResponse(`GET ${this.portsPath(id)}: no port in response`);
+          return port;
+        }),
+    };
   }
 
   /** List ports matching the filters, following limit/marker pages. */

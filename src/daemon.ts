@@ -234,6 +234,7 @@ export class Daemon {
         void this.health.notifier.notify({ kind: target.kind, name: target.name, state, priority });
       },
       onCloud: (instance, op) => this.cloud.run(instance, op),
+      onClaimNow: (instance) => this.cloud.fire(instance),
       onError: (instance, what, err) => {
         const e = errText(err);
         if (what.includes('vips')) this.log.event('vip_error', { instance, vip: what, code: e.code, error: e.error });

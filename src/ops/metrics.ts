@@ -41,7 +41,7 @@ export class Metrics {
   private readonly claimAttempts: Counter<string>;
   private readonly claimFailures: Counter<'code'>;
   /**
-   * The receive path's counters: per instance, pending increments [sent, received,
+   * The packet counters: per instance, pending increments [sent, received, garp,
    * ...drops by reason index] in a typed array, moved into prom-client at scrape time
    * (the counters' collect hook). An increment is one array write, no label hashing.
    */
@@ -100,6 +100,7 @@ export class Metrics {
       help: 'Gratuitous ARP / unsolicited Neighbour Advertisement packets sent',
       labelNames: ['instance'],
       registers,
+      collect: () => this.flushHot(),
     });
     this.claimSeconds = new Histogram({
       name: 'keepvip_cloud_claim_seconds',
@@ -150,6 +151,7 @@ export class Metrics {
       const children = [
         this.sent.labels({ instance }),
         this.received.labels({ instance }),
+        this.garp.labels({ instance }),
         ...DROP_REASONS.map((reason) => this.dropped.labels({ instance, reason })),
       ];
       for (const child of children) child.inc(0);
@@ -196,11 +198,11 @@ export class Metrics {
   /** Hot path: one typed-array increment per drop. */
   advertDropped(instance: string, reason: DropReason): void {
     const i = this.reasonIndex.get(reason);
-    if (i !== undefined) this.slot(instance)[2 + i]!++;
+    if (i !== undefined) this.slot(instance)[3 + i]!++;
   }
 
   garpSent(instance: string, n = 1): void {
-    this.garp.inc({ instance }, n);
+    this.slot(instance)[2]! += n;
   }
 
   trackerUp(tracker: string, kind: TrackerKind, up: boolean): void {

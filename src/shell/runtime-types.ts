@@ -79,6 +79,12 @@ export interface RuntimeHooks {
   onGarpSent?(instance: string, count: number): void;
   onNotify(target: { kind: 'INSTANCE' | 'GROUP'; name: string }, state: NotifyState, priority: number): void;
   onCloud?(instance: string, op: 'claim' | 'release'): void;
+  /**
+   * Entering MASTER with a cloud claim: called in the wire pass right after the
+   * instance's advert (before its GARP / NA burst) to put an armed claim request on the
+   * wire; onCloud(claim) follows after the packets.
+   */
+  onClaimNow?(instance: string): void;
   onError(instance: string, what: string, err: unknown): void;
   /** Awaited at the end of shutdown (e.g. notify_stop scripts, cloud release). */
   onIdle?(): Promise<void>;

@@ -388,16 +388,27 @@ export class Runtime {
   /**
    * Run one step's actions. Packets (adverts, then the first GARP / NA round) go out
    * first, in their order, so that logging, metrics and other hooks of the same step
-   * never delay them; then the cloud claim is started; everything else keeps the core's
-   * order.
+   * never delay them; an instance entering MASTER with a cloud claim fires its armed
+   * claim request right after its advert (onClaimNow). Then the claim is started, and
+   * everything else keeps the core's order (on the next tick when a claim started).
    */
   private runActions(unit: Unit, actions: GroupAction[]): void {
     this.runDeferred();
-    for (const ga of actions) if (isWireAction(ga)) this.execute(unit, ga);
     if (!actions.some(isClaimAction)) {
+      for (const ga of actions) if (isWireAction(ga)) this.execute(unit, ga);
       for (const ga of actions) if (!isWireAction(ga)) this.execute(unit, ga);
       return;
     }
+    // A claiming member's armed cloud request goes out right after its advert, ahead of
+    // its GARP / NA burst: in a cloud the API call is what moves the VIP (the cloud's
+    // network ignores ARP), so it leaves first.
+    const fire = new Set(actions.filter(isClaimAction).map((ga) => ga.member!));
+    for (const ga of actions) {
+      if (!isWireAction(ga)) continue;
+      this.execute(unit, ga);
+      if (ga.action.type === 'SendAdvert' && fire.delete(ga.member!)) this.hooks.onClaimNow?.(ga.member!);
+    }
+    for (const m of fire) this.hooks.onClaimNow?.(m);
     for (const ga of actions) if (isClaimAction(ga)) this.execute(unit, ga);
     // The claim's HTTP request is written on the next tick: the rest of this step (VIP
     // addresses, forwarding, logs, notifies, timers) runs right after it, still before any
@@ -577,11 +588,11 @@ export class Runtime {
       }
       this.hooks.onGarpSent?.(ri.name, vips.length);
     };
+    sendRound();
     if (gap <= 0) {
-      for (let i = 0; i < repeat; i++) sendRound();
+      for (let i = 1; i < repeat; i++) sendRound();
       return;
     }
-    sendRound();
     for (let i = 1; i < repeat; i++) {
       const t = setTimeout(() => {
         ri.garpTimers = ri.garpTimers.filter((x) => x !== t);

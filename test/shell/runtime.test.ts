@@ -228,6 +228,7 @@ describe('runtime over a fake LAN', () => {
     const order: string[] = [];
     const hooks = (a.rt as unknown as { hooks: RuntimeHooks }).hooks;
     hooks.onCloud = (_n, op) => order.push(`cloud ${op}`);
+    hooks.onClaimNow = () => order.push('claim now');
     const onTransition = hooks.onTransition;
     hooks.onTransition = (n, f, to, r, p) => {
       order.push(`state ${to}`);
@@ -245,14 +246,15 @@ describe('runtime over a fake LAN', () => {
     // The Master_Down_Timer fires at 3414.0625 ms; the advance runs it and returns.
     source.advanceTo(3415);
     expect(stateOf(a)).toBe('MASTER');
-    // Packets, then the claim; the state hook waits for the claim's request (next tick)...
-    expect(order).toEqual(['state BACKUP', 'advert', ...Array(5).fill('garp'), 'cloud claim']);
+    // The advert, the armed claim request, the GARPs, then the claim; the state hook
+    // waits for the claim's request (next tick)...
+    expect(order).toEqual(['state BACKUP', 'advert', 'claim now', ...Array(5).fill('garp'), 'cloud claim']);
     // ...and runs before any other input reaches the runtime (this one is stale: no effect).
     a.rt.input('VI_1', { type: 'TimerFired', timer: 'Adver_Timer' });
-    expect(order.slice(7)).toEqual(['cloud claim', 'state MASTER']);
+    expect(order.slice(8)).toEqual(['cloud claim', 'state MASTER']);
     // The Adver_Timer it armed runs on schedule.
     source.advanceTo(4415);
-    expect(order.slice(9)).toEqual(['advert']);
+    expect(order.slice(10)).toEqual(['advert']);
     // Without another input it runs on the next tick.
     a.rt.input('VI_1', { type: 'Shutdown' });
     b.rt.input('VI_1', { type: 'Shutdown' });

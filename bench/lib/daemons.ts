@@ -1,9 +1,10 @@
 /**
  * Starting the two implementations in a VrrpLab node for benchmarks: keepvip as built
- * (`node bin/keepvip.js`, what users run; VrrpLab.start runs the TypeScript sources through
+ * (`node FLAGS bin/keepvip.js` with the flags of its #! line: what `keepvip` runs; VrrpLab.start runs the TypeScript sources through
  * tsx) and keepalived 2.2.7 (through VrrpLab.start, without -D so that logging costs the
  * same as a default install). Also the configuration of N instances for footprint runs.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processTree } from './procstat.js';
 import {
@@ -16,6 +17,16 @@ import {
 } from '../../test/helpers/vrrp-lab.js';
 
 export const KEEPVIP_BIN = join(REPO_ROOT, 'bin', 'keepvip.js');
+
+/**
+ * The node flags on bin/keepvip.js's #! line (`#!/usr/bin/env -S node FLAGS`): what
+ * `keepvip` runs with as a service or in the container. The benchmark passes them to node
+ * explicitly, so it measures what users run.
+ */
+export const BIN_NODE_FLAGS: string[] = (() => {
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(readFileSync(KEEPVIP_BIN, 'utf8').split('\n')[0]!);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+})();
 
 let starts = 0;
 
@@ -42,7 +53,7 @@ export async function startDaemon(vl: VrrpLab, name: string, impl: Impl, config:
   if (vl.daemons.get(name)?.running) throw new Error(`node ${name} already runs a daemon`);
   const n = vl.node(name);
   const conf = vl.writeFile(`bench-${name}-keepvip-${starts++}.conf`, config);
-  const args = ['node', ...(opts.nodeFlags ?? []), KEEPVIP_BIN, '-n', '-f', conf, '-i', name];
+  const args = ['node', ...BIN_NODE_FLAGS, ...(opts.nodeFlags ?? []), KEEPVIP_BIN, '-n', '-f', conf, '-i', name];
   const child = vl.lab.spawn(n.ns, args, { cwd: REPO_ROOT, env: { ...process.env, ...opts.env } });
   const d = new VrrpDaemon(name, 'keepvip', child, conf);
   vl.daemons.set(name, d);

@@ -3,6 +3,7 @@
  * (keepvip, keepalived, ratio keepvip / keepalived) written to bench/results/latest.md.
  */
 import type { CodecRow } from './codec.js';
+import { BIN_NODE_FLAGS } from './daemons.js';
 import type { ProfileSummary } from './cpuprof.js';
 import type { FootprintResult } from './footprint.js';
 import type { ImportStep } from './imports.js';
@@ -159,6 +160,7 @@ function machineSection(r: BenchResults): string {
         ['load average at start (1, 5, 15 min)', m.loadAverage.start.join(', ')],
         ['load average at end', m.loadAverage.end?.join(', ') ?? '-'],
         ['build (tsc -p tsconfig.build.json)', r.build.ok ? 'ok' : `errors (dist emitted anyway): ${r.build.message ?? ''}`],
+        ['keepvip run as', `\`node ${[...BIN_NODE_FLAGS, 'bin/keepvip.js'].join(' ')}\` (the flags of its #! line); the daemon sets V8's --optimize-for-size itself`],
       ],
     ),
     '',
@@ -294,7 +296,7 @@ function startupSection(r: BenchResults): string {
   const parts = [
     '## 6. Start-up to first advert, and codec rates',
     '',
-    'From just before spawning the daemon (`ip netns exec NS node bin/keepvip.js -n -f ...` / `ip netns exec NS keepalived -n ...`) to its first advert on the bridge; one owner instance, which advertises at once.',
+    `From just before spawning the daemon (\`ip netns exec NS node ${[...BIN_NODE_FLAGS, 'bin/keepvip.js'].join(' ')} -n -f ...\` / \`ip netns exec NS keepalived -n ...\`) to its first advert on the bridge; one owner instance, which advertises at once.`,
     '',
     table(['metric', 'keepvip', 'keepalived', 'ratio'], rows),
   ];

@@ -119,4 +119,11 @@ describe('scripts/build-runtime.sh (the Dockerfile build, outside Docker)', () =
     const r = await run(process.execPath, [join(out, 'bin', 'keepvip.js'), '--help'], { cwd: tmpdir(), timeout: 30_000 });
     expect(r.stdout).toMatch(/keepvip/);
   });
+
+  it('starts as an executable through its #! line (the V8 flags the service runs with)', async () => {
+    const bin = join(out, 'bin', 'keepvip.js');
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env -S node --no-memory-reducer');
+    const r = await run(bin, ['--help'], { cwd: tmpdir(), timeout: 30_000 });
+    expect(r.stdout).toMatch(/keepvip/);
+  });
 });

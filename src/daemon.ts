@@ -23,7 +23,8 @@ import { TrackingLog, type TrackerUser } from './ops/tracking-log.js';
 import { logCloudEvent } from './ops/cloud-log.js';
 import { openCheckOf } from './track/argv.js';
 import type { TrackerKind } from './track/hub.js';
-import { Metrics } from './ops/metrics.js';
+import type { Metrics } from './ops/metrics.js';
+import { NO_METRICS, type MetricsSink } from './ops/metrics-sink.js';
 import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js';
 import { emptyStats, instanceConfigFromParams, type InstanceStats, type InstanceStatus, type StatusSnapshot, type Transition } from './ops/status.js';
 import { statusSummary, SystemdNotifier } from './ops/systemd.js';
@@ -105,7 +106,9 @@ export class Daemon {
   private health!: Health;
   private cloud!: CloudManager;
   private watcher: LinkWatcher | undefined;
-  private metrics: Metrics;
+  /** Metrics as recorded (NO_METRICS without an endpoint), and the registry behind them. */
+  private metrics: MetricsSink = NO_METRICS;
+  private prom: Metrics | undefined;
   private metricsServer: MetricsServer | undefined;
   private control: ControlServer | undefined;
   private drops: DropLogger;
@@ -122,9 +125,6 @@ export class Daemon {
 
   constructor(private readonly opts: DaemonOptions) {
     this.model = opts.model;
-    // prom-client's process metrics include an event-loop-delay monitor that wakes the
-    // process every 10 ms; only collect them when there is a metrics endpoint to read them.
-    this.metrics = new Metrics({ version: VERSION, processMetrics: opts.model.keepvip.metricsListen !== undefined });
     this.log = createLog({ console: opts.logConsole, detail: opts.logDetail, secrets: secretsOf(this.model) });
     // Drop lines are written between event-loop turns, never in a burst that delays adverts.
     this.drops = new DropLogger(this.log, { deferred: true, instanceState: (name) => this.runtime?.instances.get(name)?.state });
@@ -311,6 +311,12 @@ export class Daemon {
   /** Open everything and start the instances. Throws on a start-up failure (nothing left open). */
   async start(): Promise<void> {
     const model = this.model;
+    if (model.keepvip.metricsListen !== undefined) {
+      // prom-client (with its process metrics) only when an endpoint can serve them.
+      const { Metrics } = await import('./ops/metrics.js');
+      this.prom = new Metrics({ version: VERSION, processMetrics: true });
+      this.metrics = this.prom;
+    }
     this.log.event('daemon_starting', { version: VERSION, pid: process.pid, configFile: this.opts.configFile });
     if (this.opts.pidFile) writeFileSync(this.opts.pidFile, `${process.pid}\n`);
     this.platform = new LinuxPlatform({
@@ -419,11 +425,12 @@ export class Daemon {
 
   private async startOps(): Promise<void> {
     const k = this.model.keepvip;
-    if (k.metricsListen) {
+    if (k.metricsListen && this.prom) {
+      const prom = this.prom;
       this.metricsServer = await startMetricsServer({
         listen: k.metricsListen,
-        text: () => this.metrics.text(),
-        contentType: this.metrics.registry.contentType,
+        text: () => prom.text(),
+        contentType: prom.registry.contentType,
       });
       const a = this.metricsServer.address;
       this.log.event('metrics_listening', { address: `${a.host}:${a.port}` });

@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { DROP_REASONS, type DropReason } from '../core/codec/errors.js';
 import type { VrrpState } from '../core/fsm/types.js';
 import { STATE_CODES, type TrackerKind } from './status.js';
+import type { MetricsSink } from './metrics-sink.js';
 
 export const METRIC_STATE_CODES: Record<VrrpState, number> = STATE_CODES;
 
@@ -27,7 +28,7 @@ export interface MetricsOptions {
   version?: string;
 }
 
-export class Metrics {
+export class Metrics implements MetricsSink {
   readonly registry = new Registry();
   private readonly state: Gauge<'instance'>;
   private readonly priority: Gauge<'instance' | 'kind'>;

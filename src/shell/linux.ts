@@ -38,6 +38,7 @@ export class LinuxPlatform implements Platform {
   private sockets = new Map<string, SocketInfo>();
   private packetSockets = new Map<string, PacketSocket>();
   private macs = new Map<string, string>();
+  private frames = new Map<string, Buffer>();
   private addresses: AddressBackend;
   /** One manager per forwarding scope key (family, or family/interface). */
   private forwarding = new Map<string, ForwardingManager>();
@@ -129,12 +130,36 @@ export class LinuxPlatform implements Platform {
   /** keepalived's gratuitous ARP (an ARP request for the VIP) or an unsolicited NA to ff02::1. */
   sendGarp(inst: PlatformInstance, vip: VipSpec): void {
     const dev = vip.dev || inst.params.ifname;
-    const mac = this.mac(dev);
-    const frame =
-      vip.family === 4
-        ? buildGarpFrame(mac, vip.address)
-        : buildUnsolicitedNaFrame(vip.address, mac, { router: this.forwardState.get(this.forwardKey({ family: 6, ifname: dev })) ?? false });
-    this.packetSocket(dev).send(frame);
+    const router = vip.family === 6 && (this.forwardState.get(this.forwardKey({ family: 6, ifname: dev })) ?? false);
+    this.packetSocket(dev).send(this.announcement(dev, vip, router));
+  }
+
+  /** The GARP / unsolicited NA frame of a VIP, built once (MAC, address and NA flags are fixed). */
+  private announcement(dev: string, vip: VipSpec, router: boolean): Buffer {
+    const key = `${dev}|${vip.address}|${router ? 1 : 0}`;
+    let frame = this.frames.get(key);
+    if (!frame) {
+      const mac = this.mac(dev);
+      frame = vip.family === 4 ? buildGarpFrame(mac, vip.address) : buildUnsolicitedNaFrame(vip.address, mac, { router });
+      this.frames.set(key, frame);
+    }
+    return frame;
+  }
+
+  /**
+   * Build an instance's GARP / NA frames ahead (the runtime calls this at start), so the
+   * first MASTER transition sends prepared frames.
+   */
+  prepareAnnouncements(inst: PlatformInstance, vips: VipSpec[]): void {
+    for (const vip of vips) {
+      const dev = vip.dev || inst.params.ifname;
+      try {
+        this.announcement(dev, vip, false);
+        if (vip.family === 6) this.announcement(dev, vip, true);
+      } catch {
+        /* built on first use, where an error is reported */
+      }
+    }
   }
 
   async addAddresses(vips: VipSpec[]): Promise<void> {

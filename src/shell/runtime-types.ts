@@ -61,6 +61,8 @@ export interface Platform {
   sendVrrp(inst: PlatformInstance, payload: Buffer, dst: string): void;
   /** One gratuitous ARP (IPv4) or unsolicited NA (IPv6) for a VIP (synchronous). */
   sendGarp(inst: PlatformInstance, vip: VipSpec): void;
+  /** Optional: build an instance's GARP / NA frames ahead of its first MASTER transition. */
+  prepareAnnouncements?(inst: PlatformInstance, vips: VipSpec[]): void;
   addAddresses(vips: VipSpec[]): Promise<void>;
   removeAddresses(vips: VipSpec[]): Promise<void>;
   /** enabled=false: turn forwarding off; true: restore the value found at start-up. */

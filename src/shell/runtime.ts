@@ -266,6 +266,14 @@ export class Runtime {
 
   private startInstance(ri: RuntimeInstance): void {
     if (!coreWarmedUp) warmUpCore(ri.params);
+    // What the first MASTER transition sends, prepared now: the advert at the configured
+    // priority (encoded and cached) and the GARP / NA frames.
+    try {
+      for (const dst of ri.dsts) ri.advert(ri.params.priority, ri.params.intervalCs, dst);
+    } catch {
+      /* encoded on first use, where an error is reported */
+    }
+    this.platform.prepareAnnouncements?.(ri, this.allVips(ri).filter((v) => !v.noGarp));
     for (const source of ri.cfg.initialFaults ?? []) this.input(ri.name, { type: 'FaultChanged', source, fault: true });
     if (ri.cfg.initialAdjustment) this.input(ri.name, { type: 'PriorityChanged', adjustment: ri.cfg.initialAdjustment });
     this.input(ri.name, { type: 'Startup' });

@@ -30,7 +30,7 @@ import { emptyStats, instanceConfigFromParams, type InstanceStats, type Instance
 import { statusSummary, SystemdNotifier } from './ops/systemd.js';
 import { checkCloudConstraints, type NicAddress, type VipPlacement } from './cloud/constraints.js';
 import { cloudVipAddresses } from './cloud/config.js';
-import { CloudManager } from './shell/cloud.js';
+import { NO_CLOUD, type CloudPort } from './shell/cloud-port.js';
 import { RtnlClient } from './shell/net/netlink.js';
 import { Health } from './shell/health.js';
 import { LinuxPlatform } from './shell/linux.js';
@@ -104,7 +104,7 @@ export class Daemon {
   private platform!: LinuxPlatform;
   runtime!: Runtime;
   private health!: Health;
-  private cloud!: CloudManager;
+  private cloud: CloudPort = NO_CLOUD;
   private watcher: LinkWatcher | undefined;
   /** Metrics as recorded (NO_METRICS without an endpoint), and the registry behind them. */
   private metrics: MetricsSink = NO_METRICS;
@@ -288,7 +288,10 @@ export class Daemon {
     return health;
   }
 
-  private makeCloud(model: ConfigModel): CloudManager {
+  /** Cloud claims: the CloudManager (loaded then) when an instance has a cloud_vip. */
+  private async makeCloud(model: ConfigModel): Promise<CloudPort> {
+    if (!model.instances.some((i) => i.cloudVip)) return NO_CLOUD;
+    const { CloudManager } = await import('./shell/cloud.js');
     return new CloudManager(
       model,
       // Claims and warnings, with the instance's state and priority: src/ops/cloud-log.ts.
@@ -342,7 +345,7 @@ export class Daemon {
         });
       }
       this.health = await this.makeHealth(model);
-      this.cloud = this.makeCloud(model);
+      this.cloud = await this.makeCloud(model);
       this.runtime = new Runtime(this.platform, new Scheduler(timerfdSource), this.hooks());
       this.runtime.configure(
         instances,
@@ -639,7 +642,7 @@ export class Daemon {
         }
       }
       const oldCloud = this.cloud;
-      this.cloud = this.makeCloud(model);
+      this.cloud = await this.makeCloud(model);
       this.model = model;
       const report = this.runtime.reload(
         instances,

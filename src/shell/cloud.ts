@@ -10,6 +10,9 @@ import type { CloudEvent } from '../cloud/events.js';
 import { createProvider } from '../cloud/factory.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import type { ConfigModel } from '../config/model.js';
+import type { CloudClaimState, CloudPort } from './cloud-port.js';
+
+export type { CloudClaimState } from './cloud-port.js';
 
 /** Least time between two re-assertions of one VIP (CloudManager.reassert). */
 export const REASSERT_INTERVAL_MS = 1000;
@@ -19,17 +22,7 @@ export const REASSERT_INTERVAL_MS = 1000;
  */
 export const CLOUD_VERIFY_INTERVAL_MS = 5000;
 
-export interface CloudClaimState {
-  vip: string;
-  provider: string;
-  /** idle, claiming, claimed, releasing, released, failed, cancelled */
-  state: string;
-  attempts: number;
-  lastLatencyMs?: number;
-  lastError?: string;
-}
-
-export class CloudManager {
+export class CloudManager implements CloudPort {
   private readonly providers = new Map<string, CloudProvider>();
   private readonly claimers = new Map<string, Claimer[]>();
   private readonly states = new Map<Claimer, CloudClaimState>();

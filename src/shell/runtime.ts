@@ -72,7 +72,9 @@ export class RuntimeInstance {
   /** Destinations of adverts: the multicast group, or every unicast peer. */
   dsts: string[] = [];
   decodeOpts: DecodeOptions = {};
-  private advertCache = new Map<string, Buffer>();
+  private advertCache = new Map<string, Map<number, Buffer>>();
+  /** Scheduler key and callback per timer (Runtime.timerOf). */
+  readonly timers = new Map<TimerName, { key: string; fire: () => void }>();
   /** Serialises address changes so that add/remove never overtake each other. */
   addrChain: Promise<void> = Promise.resolve();
   garpTimers: NodeJS.Timeout[] = [];
@@ -123,8 +125,12 @@ export class RuntimeInstance {
 
   /** The encoded advert for one destination, cached (the checksum depends on src/dst). */
   advert(priority: number, intervalCs: number, dst: string): Buffer {
-    const key = `${priority}/${intervalCs}/${dst}`;
-    let buf = this.advertCache.get(key);
+    // A number key per destination (priority, and the interval in centiseconds: below
+    // 65536 in v2 and v3), so an advert makes no string.
+    const key = priority * 65536 + intervalCs;
+    let byDst = this.advertCache.get(dst);
+    if (!byDst) this.advertCache.set(dst, (byDst = new Map()));
+    let buf = byDst.get(key);
     if (!buf) {
       const p = this.params;
       buf = encodeAdvert(
@@ -145,8 +151,8 @@ export class RuntimeInstance {
           allowZeroCount: p.vips.length === 0,
         },
       );
-      if (this.advertCache.size > 64) this.advertCache.clear();
-      this.advertCache.set(key, buf);
+      if (byDst.size > 64) byDst.clear();
+      byDst.set(key, buf);
     }
     return buf;
   }
@@ -487,7 +493,22 @@ export class Runtime {
   }
 
   private timerKey(ri: RuntimeInstance, timer: TimerName): string {
-    return `${ri.name}\u0000${timer}`;
+    return this.timerOf(ri, timer).key;
+  }
+
+  /**
+   * An instance's scheduler key and callback for one timer, made once: arming a timer
+   * (every advert) allocates neither.
+   */
+  private timerOf(ri: RuntimeInstance, timer: TimerName): { key: string; fire: () => void } {
+    let t = ri.timers.get(timer);
+    if (!t) {
+      const name = ri.name;
+      const input: Input = { type: 'TimerFired', timer };
+      t = { key: `${name}\u0000${timer}`, fire: () => this.input(name, input) };
+      ri.timers.set(timer, t);
+    }
+    return t;
   }
 
   private execute(unit: Unit, ga: GroupAction): void {
@@ -525,7 +546,8 @@ export class Runtime {
       }
       case 'ArmTimer': {
         const timer = a.timer;
-        this.scheduler.set(this.timerKey(ri, timer), a.at, () => this.input(ri.name, { type: 'TimerFired', timer }));
+        const t = this.timerOf(ri, timer);
+        this.scheduler.set(t.key, a.at, t.fire);
         return;
       }
       case 'CancelTimer':

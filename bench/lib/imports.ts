@@ -30,7 +30,11 @@ for (const m of JSON.parse(process.argv[1])) {
 process.stdout.write(JSON.stringify(out));
 `;
 
-export const IMPORT_MODULES = ['pino', 'pino-pretty', 'prom-client', 'yargs', 'netlink'];
+/**
+ * The daemon's runtime dependencies as it loads them by default (pino-pretty only for
+ * pretty logs, prom-client only with a metrics endpoint: not here).
+ */
+export const IMPORT_MODULES = ['pino', 'yargs', 'netlink'];
 
 export function importCosts(): ImportStep[] {
   const mods = [...IMPORT_MODULES, join(REPO_ROOT, 'dist', 'daemon.js'), join(REPO_ROOT, 'dist', 'cli.js')];

@@ -40,7 +40,7 @@ interface Sample {
 
 function row(name: string, xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
-  const f = (v: number) => v.toFixed(1).padStart(8);
+  const f = (v: number) => v.toFixed(2).padStart(9);
   return `${name.padEnd(46)}${f(s[0]!)}${f(percentile(s, 50))}${f(percentile(s, 95))}${f(s.at(-1)!)}   (n=${s.length})`;
 }
 
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
 
   console.log(`\nCloud VIP claim after a VRRP failover (SIGKILL of the master), ${N} failovers per latency`);
   console.log('times in ms from the new master\'s first advert on the wire (capture timestamp)\n');
-  console.log(`${'metric'.padEnd(46)}${'min'.padStart(8)}${'median'.padStart(8)}${'p95'.padStart(8)}${'max'.padStart(8)}`);
+  console.log(`${'metric'.padEnd(46)}${'min'.padStart(9)}${'median'.padStart(9)}${'p95'.padStart(9)}${'max'.padStart(9)}`);
   for (const latencyMs of LATENCIES) {
     const s = samples.filter((x) => x.latencyMs === latencyMs);
     console.log(`-- simulated VPC API latency ${latencyMs} ms per request`);

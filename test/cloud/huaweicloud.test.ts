@@ -166,18 +166,26 @@ describe('exclusive claim', () => {
     expect(provider.fire(vip())).toBe(false);
   });
 
-  it('a fired read that fails falls back to a plain read', async () => {
+  it('a fired read answered with an error fails the attempt; one whose connection fails is read again', async () => {
     const { sim, provider } = await setup({ vipPairs: [IP_B] });
     await provider.discover(vip());
     provider.arm(vip());
     await new Promise((r) => setTimeout(r, 100));
-    // The sim answers this one read with a 500 (the connection is fine; the read is not).
-    sim.faults.set([{ api: 'vpc', method: 'GET', errorRate: 1, errorStatus: 500, count: 1 }]);
+    // An answer (here a 503) is the attempt's outcome: the claimer retries it with backoff.
+    sim.faults.set([{ api: 'vpc', method: 'GET', errorRate: 1, errorStatus: 503, count: 1 }]);
+    expect(provider.fire(vip())).toBe(true);
+    const err = await provider.claim(vip(), signal()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudApiError);
+    expect((err as CloudApiError).status).toBe(503);
+    const calls = () => sim.log.all().filter((e) => e.path === `/v2.0/ports/${PORT_VIP}`).map((e) => `${e.method} ${e.status}`);
+    expect(calls()).toEqual(['GET 503']);
+    // The server drops the armed connection just as the read is fired: read again at once.
+    await new Promise((r) => setTimeout(r, 100));
+    (sim as unknown as { server: { closeAllConnections(): void } }).server.closeAllConnections();
     expect(provider.fire(vip())).toBe(true);
     const r = await provider.claim(vip(), signal());
     expect(r).toMatchObject({ changed: true, holders: [IP_A] });
-    const vipCalls = sim.log.all().filter((e) => e.path === `/v2.0/ports/${PORT_VIP}`).map((e) => `${e.method} ${e.status}`);
-    expect(vipCalls).toEqual(['GET 500', 'GET 200', 'PUT 200', 'GET 200']);
+    expect(calls()).toEqual(['GET 503', 'GET 200', 'PUT 200', 'GET 200']);
     provider.close();
   });
 

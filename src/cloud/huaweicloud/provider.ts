@@ -316,13 +316,17 @@ export class HuaweiCloudProvider implements CloudProvider {
     const known = this.discovered.get(key);
     const vpcNow = this.vpcReady;
     const ready = known && vpcNow && (!vip.disableSourceCheck || this.sourceCheckDone.has(known.nic.portId));
-    // The read fired at the transition (fire()) when there is one; if it failed (its
-    // connection was closed meanwhile), a plain read.
+    // The read fired at the transition (fire()) when there is one.
     const fired = this.fired.get(key);
     this.fired.delete(key);
     const firstRead = ready
       ? fired
-        ? fired.catch(() => vpcNow.getPort(known.vipPortId, signal))
+        ? fired.catch((err: unknown) => {
+            // Its connection failed (closed by the server in the meantime): read again at
+            // once. An answer (5xx, 401 ...) is this attempt's outcome, retried as usual.
+            if (err instanceof CloudApiError && err.code === 'NETWORK_ERROR') return vpcNow.getPort(known.vipPortId, signal);
+            throw err;
+          })
         : vpcNow.getPort(known.vipPortId, signal)
       : undefined;
     return this.guard(async () => {

@@ -80,6 +80,11 @@ export class Claimer {
     return this.last;
   }
 
+  /** Put the provider's armed first request of a claim on the wire now (CloudProvider.fire). */
+  fire(): boolean {
+    return this.provider.fire?.(this.vip) ?? false;
+  }
+
   /** Claim the VIP (entering MASTER). Cancels whatever is in flight. */
   claim(): Promise<ClaimOutcome> {
     this.mayHold = true;

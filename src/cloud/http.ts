@@ -50,15 +50,6 @@ export const IDLE_CONNECTION_MS = 120_000;
 const agentOptions = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets: 16, maxFreeSockets: 4, scheduling: 'lifo' as const, timeout: IDLE_CONNECTION_MS };
 const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 
-/** Connections currently open to cloud APIs (in use and idle), for tests and status. */
-export function openConnections(): number {
-  let n = 0;
-  for (const a of [agents.http, agents.https]) {
-    for (const list of [...Object.values(a.sockets), ...Object.values(a.freeSockets)]) n += list?.length ?? 0;
-  }
-  return n;
-}
-
 /** Close every idle connection (tests; a reload that changes endpoints). */
 export function closeIdleConnections(): void {
   for (const a of [agents.http, agents.https]) {

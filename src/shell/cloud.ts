@@ -26,7 +26,6 @@ export class CloudManager implements CloudPort {
   private readonly providers = new Map<string, CloudProvider>();
   private readonly claimers = new Map<string, Claimer[]>();
   private readonly states = new Map<Claimer, CloudClaimState>();
-  private readonly providerOf = new Map<Claimer, CloudProvider>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly prepared: Array<{ instance: string; provider: CloudProvider; vip: CloudVip }> = [];
   /** When each claimer was last re-asserted (performance.now()). */
@@ -65,7 +64,6 @@ export class CloudManager implements CloudPort {
         const name = inst.name;
         const claimer: Claimer = new Claimer({ provider, vip, events: (ev) => this.claimEvent(claimer, name, pcfg.name, ev) });
         this.states.set(claimer, { vip: address, provider: pcfg.name, state: 'idle', attempts: 0 });
-        this.providerOf.set(claimer, provider);
         this.prepared.push({ instance: name, provider, vip });
         list.push(claimer);
       }
@@ -83,7 +81,7 @@ export class CloudManager implements CloudPort {
    * started next uses it.
    */
   fire(instance: string): void {
-    for (const c of this.claimers.get(instance) ?? []) this.providerOf.get(c)?.fire?.(c.vip);
+    for (const c of this.claimers.get(instance) ?? []) c.fire();
   }
 
   /** The core asked for a claim (entering MASTER) or a release (leaving, release_on_backup). */

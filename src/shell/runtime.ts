@@ -203,11 +203,7 @@ function isWireAction(ga: GroupAction): boolean {
   return ga.member !== null && (ga.action.type === 'SendAdvert' || ga.action.type === 'SendGarp');
 }
 
-/**
- * The cloud claim: its first request is written when the step's synchronous work is done
- * (the HTTP client writes on the next tick), so it is started right after the packets,
- * ahead of logging, metrics and notifies.
- */
+/** The cloud claim of an instance entering MASTER (runActions runs it after the packets). */
 function isClaimAction(ga: GroupAction): boolean {
   return ga.member !== null && ga.action.type === 'ClaimVip';
 }
@@ -392,7 +388,6 @@ export class Runtime {
    * actions. `now` defaults to the clock; receive() passes the packet's arrival time.
    */
   input(name: string, input: Input, now: number = this.scheduler.now()): void {
-    this.runDeferred();
     const ri = this.instances.get(name);
     if (!ri) return;
     const actions = ri.unit.step(name, input, now);
@@ -442,7 +437,6 @@ export class Runtime {
 
   /** A packet from a VRRP socket. */
   receive(pkt: ReceivedPacket): void {
-    this.runDeferred();
     // The Master_Down_Timer runs from the advert's arrival (RFC 9568 §6.4.2: reset on
     // receipt): the kernel's receive time when the socket gave it, else now, before
     // decoding and hooks. Never a time ahead of the clock.
@@ -477,7 +471,6 @@ export class Runtime {
 
   /** Graceful stop: every instance gets Shutdown; resolves when VIP removal and notify_stop are done. */
   async shutdown(): Promise<void> {
-    this.runDeferred();
     this.stopping = true;
     for (const unit of this.units.values()) {
       const first = unit instanceof GroupUnit ? unit.group.order[0]! : unit.name;
@@ -490,10 +483,6 @@ export class Runtime {
     }
     await Promise.allSettled([...this.instances.values()].map((ri) => ri.addrChain));
     await this.hooks.onIdle?.();
-  }
-
-  private timerKey(ri: RuntimeInstance, timer: TimerName): string {
-    return this.timerOf(ri, timer).key;
   }
 
   /**
@@ -551,7 +540,7 @@ export class Runtime {
         return;
       }
       case 'CancelTimer':
-        this.scheduler.cancel(this.timerKey(ri, a.timer));
+        this.scheduler.cancel(this.timerOf(ri, a.timer).key);
         return;
       case 'AddVips':
         this.changeAddresses(ri, true);

@@ -178,8 +178,9 @@ export class HuaweiCloudProvider implements CloudProvider {
     const known = this.discovered.get(key);
     const vpc = this.vpcReady;
     if (this.closed || !known || !vpc) return;
-    this.disarm(key, true);
-    const slot: ArmedSlot = { vip, failures: this.armed.get(key)?.failures ?? 0 };
+    const failures = this.armed.get(key)?.failures ?? 0;
+    this.disarm(key);
+    const slot: ArmedSlot = { vip, failures };
     this.armed.set(key, slot);
     let read: ArmedPortRead | undefined;
     try {
@@ -212,13 +213,12 @@ export class HuaweiCloudProvider implements CloudProvider {
     slot.timer.unref();
   }
 
-  private disarm(key: string, keepSlot = false): void {
+  private disarm(key: string): void {
     const slot = this.armed.get(key);
     if (!slot) return;
     clearTimeout(slot.timer);
     slot.read?.armed.close();
-    slot.read = undefined;
-    if (!keepSlot) this.armed.delete(key);
+    this.armed.delete(key);
   }
 
   /**
